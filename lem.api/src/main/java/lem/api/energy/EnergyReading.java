@@ -13,14 +13,18 @@ import java.util.Objects;
  * @param throttling  periods in which a device was throttled
  * @param warnings    anything that makes the figures less sure (a counter that went backwards,
  *                    a missed sample), in words
+ * @param facts       further outcomes a source computes, names in snake_case with the unit
+ *                    ({@code emissions_kg_co2}, {@code carbon_intensity_g_per_kwh},
+ *                    {@code power_field}), as strings
  */
 public record EnergyReading(String source, long startNanos, long endNanos, List<DeviceEnergy> devices,
-        List<ThrottlePeriod> throttling, List<String> warnings) {
+        List<ThrottlePeriod> throttling, List<String> warnings, java.util.Map<String, String> facts) {
     public EnergyReading {
         Objects.requireNonNull(source, "source");
         devices = List.copyOf(devices);
         throttling = throttling == null ? List.of() : List.copyOf(throttling);
         warnings = warnings == null ? List.of() : List.copyOf(warnings);
+        facts = facts == null ? java.util.Map.of() : java.util.Map.copyOf(facts);
     }
 
     public long durationNanos() {
