@@ -1,0 +1,204 @@
+package lem.app;
+
+import java.io.File;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.FrameworkListener;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import lem.runtime.command.CommandFailure;
+
+/**
+ * {@code lem <command> <args>}: runs one {@code lem:} command without the interactive shell and
+ * exits with its status (0 success, 1 failure, 2 unknown command), so scripts and CI can use lem.
+ * <p>
+ * The launcher script passes the arguments as framework properties {@code lem.argc} and
+ * {@code lem.arg.N} (which keeps spaces intact). Without them this component does nothing and the
+ * Gogo shell is interactive.
+ */
+@Component(immediate = true)
+public class OneShotCommand {
+    static final String ARGC = "lem.argc";
+    static final long STARTUP_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(120);
+    static final long PLUGINS_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final CommandProcessor processor;
+    private final BundleContext context;
+
+    @Activate
+    public OneShotCommand(@Reference CommandProcessor processor, BundleContext context) {
+        this.processor = processor;
+        this.context = context;
+        List<String> args = arguments(context);
+        if (!args.isEmpty()) {
+            Thread runner = new Thread(() -> System.exit(run(args)), "lem-one-shot");
+            runner.start();
+        }
+    }
+
+    static List<String> arguments(BundleContext context) {
+        String argc = context.getProperty(ARGC);
+        List<String> args = new ArrayList<>();
+        if (argc == null) {
+            return args;
+        }
+        int n = Integer.parseInt(argc.trim());
+        for (int i = 0; i < n; i++) {
+            String arg = context.getProperty("lem.arg." + i);
+            args.add(arg == null ? "" : arg);
+        }
+        return args;
+    }
+
+    int run(List<String> args) {
+        PrintStream err = System.err;
+        try {
+            awaitStartup();
+            String name = args.get(0);
+            // `lem backends` means lem:backends; shell commands such as `help` work too
+            TreeSet<String> lem = lemCommands();
+            String function = name.contains(":") || !lem.contains(name) && anyCommand(name) ? name : "lem:" + name;
+            if (function.startsWith("lem:") && !lem.contains(function.substring(4))) {
+                err.println("lem: unknown command '" + name + "'. Commands: " + String.join(", ", lemCommands())
+                        + ". Run `lem help <command>` for a command's options.");
+                return 2;
+            }
+            StringBuilder line = new StringBuilder(function);
+            for (String arg : args.subList(1, args.size())) {
+                line.append(' ').append(quote(arg));
+            }
+            CommandSession session = processor.createSession(System.in, System.out, err);
+            try {
+                Object result = session.execute(line);
+                if (result != null) {
+                    CharSequence text = session.format(result, Converter.INSPECT);
+                    System.out.println(text);
+                }
+            } finally {
+                session.close();
+            }
+            System.out.flush();
+            return 0;
+        } catch (Throwable e) {
+            System.out.flush();
+            Throwable cause = e;
+            while (cause.getCause() != null && !(cause instanceof CommandFailure)) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof CommandFailure) {
+                err.println("lem: " + cause.getMessage());
+            } else {
+                err.println("lem: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+                if (System.getenv("LEM_DEBUG") != null) {
+                    e.printStackTrace(err);
+                } else {
+                    err.println("(set LEM_DEBUG=1 for the stack trace)");
+                }
+            }
+            return 1;
+        }
+    }
+
+    /** Gogo quoting: single quotes take everything literally. */
+    static String quote(String arg) {
+        return "'" + arg.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    /**
+     * Waits until the framework has reached its start level (every bundle started, so DS has
+     * registered the commands) and every bundle in the watched plugins folder is installed, so
+     * that {@code lem backends} lists dropped-in plugins too.
+     */
+    private void awaitStartup() throws InterruptedException {
+        long deadline = System.nanoTime() + STARTUP_TIMEOUT_NANOS;
+        // Felix marks the system bundle ACTIVE first and raises the start level afterwards; the
+        // lem bundles sit below the shell's level, so reaching the beginning level means DS has
+        // registered their commands.
+        CountDownLatch started = new CountDownLatch(1);
+        FrameworkListener listener = event -> {
+            if (event.getType() == FrameworkEvent.STARTED) {
+                started.countDown();
+            }
+        };
+        context.addFrameworkListener(listener);
+        try {
+            FrameworkStartLevel startLevel = context.getBundle(0).adapt(FrameworkStartLevel.class);
+            String beginning = context.getProperty("org.osgi.framework.startlevel.beginning");
+            int target = beginning == null ? 1 : Integer.parseInt(beginning.trim());
+            while (!started.await(20, TimeUnit.MILLISECONDS) && startLevel.getStartLevel() < target
+                    && System.nanoTime() < deadline) {
+                // waiting for the framework to finish starting
+            }
+        } finally {
+            context.removeFrameworkListener(listener);
+        }
+        String pluginsDir = context.getProperty("felix.fileinstall.dir");
+        if (pluginsDir == null) {
+            return;
+        }
+        File[] jars = new File(pluginsDir).listFiles((d, n) -> n.endsWith(".jar"));
+        if (jars == null) {
+            return;
+        }
+        long pluginsDeadline = System.nanoTime() + PLUGINS_TIMEOUT_NANOS;
+        for (File jar : jars) {
+            while (!started(jar) && System.nanoTime() < pluginsDeadline) {
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private boolean started(File jar) {
+        for (Bundle b : context.getBundles()) {
+            String location = b.getLocation();
+            if (location != null && location.endsWith("/" + jar.getName())) {
+                int state = b.getState();
+                return state == Bundle.ACTIVE || b.getHeaders().get("Fragment-Host") != null && state == Bundle.RESOLVED;
+            }
+        }
+        return false;
+    }
+
+    private boolean anyCommand(String function) {
+        try {
+            return context.getServiceReferences((String) null, "(osgi.command.function=" + function + ")") != null;
+        } catch (InvalidSyntaxException e) {
+            return false; // a name with filter syntax in it is no command
+        }
+    }
+
+    private TreeSet<String> lemCommands() {
+        TreeSet<String> names = new TreeSet<>();
+        try {
+            ServiceReference<?>[] refs = context.getServiceReferences((String) null,
+                    "(&(osgi.command.scope=lem)(osgi.command.function=*))");
+            for (ServiceReference<?> ref : refs == null ? new ServiceReference<?>[0] : refs) {
+                Object functions = ref.getProperty("osgi.command.function");
+                if (functions instanceof String[] array) {
+                    names.addAll(List.of(array));
+                } else if (functions != null) {
+                    names.add(functions.toString());
+                }
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        return names;
+    }
+}

@@ -1,0 +1,92 @@
+package lem.runtime.plugin;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+
+import lem.api.backend.InferenceBackend;
+import lem.api.energy.EnergySource;
+import lem.api.flops.FlopsStrategy;
+
+/**
+ * The plugin services registered now: backends, energy sources and FLOPs strategies, looked up
+ * in the service registry at each call so that a bundle dropped into {@code plugins/} is seen
+ * at once and one that left is gone.
+ */
+public final class PluginCatalog {
+    private final BundleContext context;
+
+    public PluginCatalog(BundleContext context) {
+        this.context = context;
+    }
+
+    public List<PluginService<InferenceBackend>> backends() {
+        return find(InferenceBackend.class, InferenceBackend.NAME);
+    }
+
+    public List<PluginService<EnergySource>> energySources() {
+        return find(EnergySource.class, EnergySource.NAME);
+    }
+
+    /** FLOPs strategies, highest ranking first: the order the runtime asks them in. */
+    public List<PluginService<FlopsStrategy>> flopsStrategies() {
+        List<PluginService<FlopsStrategy>> strategies = find(FlopsStrategy.class, FlopsStrategy.NAME);
+        strategies.sort(Comparator.comparingInt((PluginService<FlopsStrategy> s) -> s.ranking()).reversed()
+                .thenComparing(PluginService::name));
+        return strategies;
+    }
+
+    public Optional<PluginService<InferenceBackend>> backend(String name) {
+        return backends().stream().filter(b -> b.name().equals(name)).findFirst();
+    }
+
+    private <S> List<PluginService<S>> find(Class<S> type, String nameProperty) {
+        List<PluginService<S>> found = new ArrayList<>();
+        java.util.Collection<ServiceReference<S>> references;
+        try {
+            references = context.getServiceReferences(type, null);
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e); // a null filter cannot be invalid
+        }
+        for (ServiceReference<S> reference : references) {
+            S service = context.getService(reference);
+            if (service == null) {
+                continue; // unregistered between lookup and get
+            }
+            try {
+                Bundle bundle = reference.getBundle();
+                Object name = reference.getProperty(nameProperty);
+                Object ranking = reference.getProperty(Constants.SERVICE_RANKING);
+                found.add(new PluginService<>(name == null ? "(unnamed)" : String.valueOf(name),
+                        bundle == null ? "?" : bundle.getSymbolicName(),
+                        bundle == null ? "?" : bundle.getVersion().toString(),
+                        bundle == null ? "?" : stateName(bundle.getState()),
+                        ranking instanceof Integer r ? r : 0, service));
+            } finally {
+                // the catalogue hands out the object for immediate use; DS keeps it alive meanwhile
+                context.ungetService(reference);
+            }
+        }
+        found.sort(Comparator.comparing(PluginService::name));
+        return found;
+    }
+
+    static String stateName(int state) {
+        return switch (state) {
+            case Bundle.ACTIVE -> "ACTIVE";
+            case Bundle.STARTING -> "STARTING";
+            case Bundle.STOPPING -> "STOPPING";
+            case Bundle.RESOLVED -> "RESOLVED";
+            case Bundle.INSTALLED -> "INSTALLED";
+            case Bundle.UNINSTALLED -> "UNINSTALLED";
+            default -> String.valueOf(state);
+        };
+    }
+}

@@ -1,0 +1,21 @@
+package lem.runtime.plugin;
+
+import java.util.Objects;
+
+/**
+ * One registered plugin service, with where it comes from.
+ *
+ * @param name          the service's name property ({@code lem.backend.name}, ...)
+ * @param bundle        symbolic name of the bundle that registered it
+ * @param bundleVersion that bundle's version
+ * @param bundleState   that bundle's state ({@code ACTIVE}, {@code STARTING}, ...)
+ * @param ranking       {@code service.ranking}
+ * @param service       the service object
+ */
+public record PluginService<S>(String name, String bundle, String bundleVersion, String bundleState, int ranking,
+        S service) {
+    public PluginService {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(service, "service");
+    }
+}
