@@ -105,7 +105,7 @@ public final class NvmlEnergySource implements EnergySource {
         try {
             Nvml loaded = library();
             try (Nvml.Scope scope = loaded.open()) {
-                List<GpuDevice> devices = GpuInventory.scan(loaded);
+                List<GpuDevice> devices = GpuInventory.scan(loaded, true);
                 Map<String, String> facts = new LinkedHashMap<>();
                 facts.put("nvml_library", loaded.libraryName());
                 facts.put("driver_version", loaded.driverVersion());
@@ -145,7 +145,7 @@ public final class NvmlEnergySource implements EnergySource {
             throw new EnergyException(e.getMessage(), e);
         }
         try {
-            List<GpuDevice> measured = select(GpuInventory.scan(loaded), settings.deviceIds());
+            List<GpuDevice> measured = select(GpuInventory.scan(loaded, false), settings.deviceIds());
             NvmlEnergySession session = new NvmlEnergySession(loaded, scope, measured, intervalNanos, warnings);
             session.begin();
             return session;
