@@ -25,6 +25,8 @@ final class DeviceTelemetry {
     private static final int CLOCK_MEMORY = 2;
     private static final int TELEMETRY_KEYS = 8;
 
+    private final NvmlSamplerCalls calls;
+    /** For the older reasons function, which is not direct-mapped. */
     private final NvmlLibrary library;
     private final GpuDevice device;
     private final Pointer board;
@@ -52,8 +54,9 @@ final class DeviceTelemetry {
     private int failedPowerReads;
     private int powerFallbackReads;
 
-    DeviceTelemetry(NvmlLibrary library, GpuDevice device) {
-        this.library = library;
+    DeviceTelemetry(Nvml nvml, GpuDevice device) {
+        this.calls = nvml.samplerCalls();
+        this.library = nvml.library();
         this.device = device;
         this.board = device.boardHandle();
     }
@@ -73,21 +76,21 @@ final class DeviceTelemetry {
         int n = 0;
         int code;
         if (temperature) {
-            code = library.nvmlDeviceGetTemperature(board, TEMPERATURE_GPU, scratch);
+            code = calls.nvmlDeviceGetTemperature(board, TEMPERATURE_GPU, scratch);
             temperature = keep(code);
             if (code == NvmlReturn.SUCCESS) {
                 entries[n++] = Map.entry(PowerSample.TEMPERATURE_CELSIUS, (double) scratch.getInt(0));
             }
         }
         if (smClock) {
-            code = library.nvmlDeviceGetClockInfo(board, CLOCK_SM, scratch);
+            code = calls.nvmlDeviceGetClockInfo(board, CLOCK_SM, scratch);
             smClock = keep(code);
             if (code == NvmlReturn.SUCCESS) {
                 entries[n++] = Map.entry(PowerSample.SM_CLOCK_MHZ, (double) Integer.toUnsignedLong(scratch.getInt(0)));
             }
         }
         if (memoryClock) {
-            code = library.nvmlDeviceGetClockInfo(board, CLOCK_MEMORY, scratch);
+            code = calls.nvmlDeviceGetClockInfo(board, CLOCK_MEMORY, scratch);
             memoryClock = keep(code);
             if (code == NvmlReturn.SUCCESS) {
                 entries[n++] = Map.entry(PowerSample.MEMORY_CLOCK_MHZ, (double) Integer.toUnsignedLong(scratch.getInt(0)));
@@ -95,7 +98,7 @@ final class DeviceTelemetry {
         }
         if (utilisationRates) {
             // not available on MIG instances: the board's rates stand for it
-            code = library.nvmlDeviceGetUtilizationRates(board, utilisation);
+            code = calls.nvmlDeviceGetUtilizationRates(board, utilisation);
             utilisationRates = keep(code);
             if (code == NvmlReturn.SUCCESS) {
                 entries[n++] = Map.entry(PowerSample.GPU_UTILISATION_PERCENT, (double) utilisation.getInt(0));
@@ -104,7 +107,7 @@ final class DeviceTelemetry {
         }
         if (memoryUsed) {
             // a MIG instance has its own memory: read it through its own handle
-            code = library.nvmlDeviceGetMemoryInfo(device.handle(), memoryInfo);
+            code = calls.nvmlDeviceGetMemoryInfo(device.handle(), memoryInfo);
             memoryUsed = keep(code);
             if (code == NvmlReturn.SUCCESS) {
                 entries[n++] = Map.entry(PowerSample.MEMORY_USED_BYTES, (double) memoryInfo.getLong(16));
@@ -115,7 +118,7 @@ final class DeviceTelemetry {
             entries[n++] = Map.entry(PowerSample.CLOCK_EVENT_REASONS, (double) lastReasons);
         }
         if (pstate) {
-            code = library.nvmlDeviceGetPerformanceState(board, scratch);
+            code = calls.nvmlDeviceGetPerformanceState(board, scratch);
             pstate = keep(code);
             if (code == NvmlReturn.SUCCESS) {
                 entries[n++] = Map.entry(PowerSample.PSTATE, (double) scratch.getInt(0));
@@ -129,7 +132,7 @@ final class DeviceTelemetry {
         if (powerFromField) {
             fieldValue.setInt(0, FIELD_POWER_INSTANT);
             fieldValue.setInt(4, 0); // scope 0: the GPU itself
-            int code = library.nvmlDeviceGetFieldValues(board, 1, fieldValue);
+            int code = calls.nvmlDeviceGetFieldValues(board, 1, fieldValue);
             int fieldCode = code == NvmlReturn.SUCCESS ? fieldValue.getInt(FIELD_RETURN_OFFSET) : code;
             if (fieldCode == NvmlReturn.SUCCESS) {
                 choosePower(true, "field 186 POWER_INSTANT (nvmlDeviceGetFieldValues)");
@@ -145,7 +148,7 @@ final class DeviceTelemetry {
                 powerFallbackReads++;
             }
         }
-        int code = library.nvmlDeviceGetPowerUsage(board, scratch);
+        int code = calls.nvmlDeviceGetPowerUsage(board, scratch);
         if (code != NvmlReturn.SUCCESS) {
             return Double.NaN;
         }
@@ -165,7 +168,7 @@ final class DeviceTelemetry {
             int code;
             try {
                 code = reasonsFunction == 2
-                        ? library.nvmlDeviceGetCurrentClocksEventReasons(board, scratch)
+                        ? calls.nvmlDeviceGetCurrentClocksEventReasons(board, scratch)
                         : library.nvmlDeviceGetCurrentClocksThrottleReasons(board, scratch);
             } catch (UnsatisfiedLinkError e) {
                 code = NvmlReturn.FUNCTION_NOT_FOUND; // older or newer driver without this name

@@ -9,7 +9,7 @@ import com.sun.jna.Pointer;
  * about 4 ms on an H100, so it is never read at the sampling rate.
  */
 final class EnergyCounter {
-    private final NvmlLibrary library;
+    private final NvmlSamplerCalls calls;
     private final Pointer board;
     private final String boardId;
     private final Memory buffer = new Memory(8);
@@ -23,8 +23,8 @@ final class EnergyCounter {
     private String wentBackwards = "";
     private String lastError = "";
 
-    EnergyCounter(NvmlLibrary library, Pointer board, String boardId) {
-        this.library = library;
+    EnergyCounter(NvmlSamplerCalls calls, Pointer board, String boardId) {
+        this.calls = calls;
         this.board = board;
         this.boardId = boardId;
     }
@@ -34,7 +34,7 @@ final class EnergyCounter {
         if (!supported) {
             return false;
         }
-        int code = library.nvmlDeviceGetTotalEnergyConsumption(board, buffer);
+        int code = calls.nvmlDeviceGetTotalEnergyConsumption(board, buffer);
         if (code != NvmlReturn.SUCCESS) {
             if (code == NvmlReturn.NOT_SUPPORTED || code == NvmlReturn.FUNCTION_NOT_FOUND || startMillijoules < 0) {
                 supported = false;

@@ -24,12 +24,15 @@ final class Nvml {
     private static final int DRIVER_VERSION_BUFFER = 80;
 
     private final NvmlLibrary library;
+    private final NvmlSamplerCalls samplerCalls;
     private final String libraryName;
     private final AtomicInteger openScopes = new AtomicInteger();
 
     private Nvml(NvmlLibrary library, String libraryName) {
         this.library = library;
         this.libraryName = libraryName;
+        NvmlSamplerCalls direct = DirectSamplerCalls.bind(libraryName);
+        this.samplerCalls = direct != null ? direct : library;
     }
 
     /**
@@ -66,6 +69,16 @@ final class Nvml {
 
     NvmlLibrary library() {
         return library;
+    }
+
+    /** The per-sample calls: direct-mapped where possible, else the proxy. */
+    NvmlSamplerCalls samplerCalls() {
+        return samplerCalls;
+    }
+
+    /** Whether {@link #samplerCalls()} bypasses the interface proxy. */
+    boolean directSampling() {
+        return samplerCalls != library;
     }
 
     String libraryName() {

@@ -51,9 +51,9 @@ final class NvmlEnergySession implements EnergySession {
         warnings.addAll(settingsWarnings);
         Map<String, List<String>> idsByBoard = new LinkedHashMap<>();
         for (GpuDevice device : measured) {
-            devices.add(new SampledDevice(new DeviceTelemetry(nvml.library(), device)));
+            devices.add(new SampledDevice(new DeviceTelemetry(nvml, device)));
             counters.computeIfAbsent(device.boardId(),
-                    board -> new EnergyCounter(nvml.library(), device.boardHandle(), board));
+                    board -> new EnergyCounter(nvml.samplerCalls(), device.boardHandle(), board));
             idsByBoard.computeIfAbsent(device.boardId(), board -> new ArrayList<>()).add(device.id());
         }
         idsByBoard.forEach((board, ids) -> {
@@ -179,6 +179,7 @@ final class NvmlEnergySession implements EnergySession {
         facts.put("clock_event_reasons_function", String.join("; ", reasonSources));
         facts.put("sample_interval_ms", Double.toString(sampler.intervalNanos() / 1e6));
         facts.put("nvml_library", nvml.libraryName());
+        facts.put("nvml_binding", nvml.directSampling() ? "jna direct mapping" : "jna interface proxy");
         int reads = counters.values().stream().mapToInt(EnergyCounter::reads).max().orElse(0);
         facts.put("energy_counter_reads", Integer.toString(reads));
         return new EnergyReading(SOURCE, startNanos, endNanos, energies, throttling, warnings, facts);
