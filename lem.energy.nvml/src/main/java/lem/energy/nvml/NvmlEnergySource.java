@@ -143,6 +143,8 @@ public final class NvmlEnergySource implements EnergySource {
             scope = loaded.open();
         } catch (NvmlException e) {
             throw new EnergyException(e.getMessage(), e);
+        } catch (LinkageError e) {
+            throw new EnergyException(loaded.libraryName() + " is not a usable NVML library: " + e.getMessage(), e);
         }
         try {
             List<GpuDevice> measured = select(GpuInventory.scan(loaded, false), settings.deviceIds());

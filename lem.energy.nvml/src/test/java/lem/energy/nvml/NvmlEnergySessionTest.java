@@ -222,11 +222,13 @@ class NvmlEnergySessionTest {
 
         EnergySession session = FakeNvml.source().start(every(10));
         Thread.sleep(1500);
-        session.stop();
+        EnergyReading reading = session.stop();
 
         long counterReads = FakeNvml.calls("energy");
         long powerReads = FakeNvml.calls("fields");
-        assertTrue(counterReads >= 3 && counterReads <= 4, "start, about one a second, stop: " + counterReads);
+        long wholeSeconds = reading.durationNanos() / TimeUnit.SECONDS.toNanos(1);
+        assertEquals(2 + wholeSeconds, counterReads, 1, "start, one a second, stop: " + counterReads);
+        assertEquals(String.valueOf(counterReads), reading.facts().get("energy_counter_reads"));
         assertTrue(powerReads > 10 * counterReads, "power " + powerReads + " vs counter " + counterReads);
     }
 

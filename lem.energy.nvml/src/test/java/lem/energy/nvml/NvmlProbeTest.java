@@ -80,6 +80,25 @@ class NvmlProbeTest {
     }
 
     @Test
+    void theSystemPropertyNamesTheLibraryWhenTheConfigurationDoesNot() {
+        FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n");
+        String before = System.getProperty(Nvml.LIBRARY_PROPERTY);
+        System.setProperty(Nvml.LIBRARY_PROPERTY, FakeNvml.LIBRARY);
+        try {
+            Probe probe = new NvmlEnergySource().probe();
+
+            assertTrue(probe.available(), probe.reason());
+            assertEquals(FakeNvml.LIBRARY, probe.facts().get("nvml_library"));
+        } finally {
+            if (before == null) {
+                System.clearProperty(Nvml.LIBRARY_PROPERTY);
+            } else {
+                System.setProperty(Nvml.LIBRARY_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
     void driverNotLoadedMakesTheSourceUnavailableWithNvmlsReason() {
         FakeNvml.script(folder, "init_return 9\ndevice 0 " + H100 + " NVIDIA H100 80GB HBM3\n");
 
