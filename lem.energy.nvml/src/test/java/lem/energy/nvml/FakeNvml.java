@@ -1,0 +1,60 @@
+package lem.energy.nvml;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+
+/**
+ * The fake libnvidia-ml built from src/test/c/fake_nvml.c: the same shared library that the
+ * source under test loads through its real JNA binding, plus the fake's own control functions.
+ */
+final class FakeNvml {
+    /** Built by the pom (exec-maven-plugin, gcc) before the tests run. */
+    static final String LIBRARY = System.getProperty("fake.nvml.library",
+            Paths.get("target", "libfake_nvml.so").toAbsolutePath().toString());
+
+    interface Control extends Library {
+        int fake_nvml_load_script(String path);
+
+        int fake_nvml_init_depth();
+
+        long fake_nvml_call_count(String what);
+    }
+
+    private static final Control CONTROL = Native.load(LIBRARY, Control.class);
+
+    private FakeNvml() {
+    }
+
+    /** Replaces the fake's state with this script (see fake_nvml.c for the directives). */
+    static void script(Path folder, String text) {
+        try {
+            Path file = Files.createTempFile(folder, "fake", ".nvml");
+            Files.writeString(file, text);
+            if (CONTROL.fake_nvml_load_script(file.toString()) != 0) {
+                throw new IllegalStateException("fake NVML could not read " + file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** nvmlInit_v2 calls not yet matched by nvmlShutdown. */
+    static int initDepth() {
+        return CONTROL.fake_nvml_init_depth();
+    }
+
+    /** Calls since the script was loaded: "energy", "power", "fields" or "event_reasons". */
+    static long calls(String what) {
+        return CONTROL.fake_nvml_call_count(what);
+    }
+
+    static NvmlEnergySource source() {
+        return new NvmlEnergySource(LIBRARY, 100);
+    }
+}

@@ -1,0 +1,325 @@
+package lem.energy.nvml;
+
+import static lem.energy.nvml.NvmlProbeTest.H100;
+import static lem.energy.nvml.NvmlProbeTest.P100;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import lem.api.energy.DeviceEnergy;
+import lem.api.energy.EnergyException;
+import lem.api.energy.EnergyMethod;
+import lem.api.energy.EnergyReading;
+import lem.api.energy.EnergySession;
+import lem.api.energy.PowerSample;
+import lem.api.energy.SessionSettings;
+import lem.api.energy.ThrottlePeriod;
+
+class NvmlEnergySessionTest {
+    static final String MIG_A = "MIG-aaaaaaaa-0000-5000-8000-000000000000";
+    static final String MIG_B = "MIG-bbbbbbbb-0000-5000-8000-000000000000";
+
+    @TempDir
+    Path folder;
+
+    private static SessionSettings every(long millis, String... deviceIds) {
+        return new SessionSettings(TimeUnit.MILLISECONDS.toNanos(millis), Set.of(deviceIds), Map.of());
+    }
+
+    /** Runs a window until at least {@code minSamples} samples were taken and returns them with the reading. */
+    private static Window measure(SessionSettings settings, int minSamples) throws Exception {
+        EnergySession session = FakeNvml.source().start(settings);
+        List<PowerSample> samples = new ArrayList<>();
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (samples.size() < minSamples && System.nanoTime() < giveUp) {
+            Thread.sleep(5);
+            samples.addAll(session.drainSamples());
+        }
+        EnergyReading reading = session.stop();
+        samples.addAll(session.drainSamples());
+        return new Window(reading, samples);
+    }
+
+    record Window(EnergyReading reading, List<PowerSample> samples) {
+        DeviceEnergy device(String id) {
+            return reading.devices().stream().filter(d -> d.deviceId().equals(id)).findFirst().orElseThrow();
+        }
+
+        List<PowerSample> of(String id) {
+            return samples.stream().filter(s -> s.deviceId().equals(id)).collect(Collectors.toList());
+        }
+    }
+
+    @Test
+    void energyIsTheCounterDeltaPerDevice() throws Exception {
+        FakeNvml.script(folder, String.join("\n",
+                "device 0 " + H100 + " NVIDIA H100 80GB HBM3",
+                "device 1 " + P100 + " Tesla P100-PCIE-16GB",
+                "energy " + H100 + " 123456789 123706789",  // mJ since driver load: +250 J
+                "energy " + P100 + " 5000 17500"));          // +12.5 J
+
+        Window window = measure(every(50), 3);
+
+        assertEquals(250.0, window.device(H100).energyJoules(), 1e-9);
+        assertEquals(EnergyMethod.COUNTER, window.device(H100).method());
+        assertFalse(window.device(H100).shared());
+        assertEquals(12.5, window.device(P100).energyJoules(), 1e-9);
+        assertEquals(262.5, window.reading().energyJoules(), 1e-9);
+        assertEquals("nvml", window.reading().source());
+        assertTrue(window.reading().warnings().isEmpty(), window.reading().warnings().toString());
+        assertEquals(0, FakeNvml.initDepth(), "NVML must be shut down once the window closed");
+    }
+
+    @Test
+    void nvmlStaysInitialisedWhileTheWindowIsOpen() throws Exception {
+        FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n");
+
+        EnergySession session = FakeNvml.source().start(every(50));
+        assertEquals(1, FakeNvml.initDepth());
+        session.close();
+        assertEquals(0, FakeNvml.initDepth());
+        session.close();
+        assertEquals(0, FakeNvml.initDepth(), "a second close must not shut NVML down again");
+        assertThrows(EnergyException.class, session::stop);
+    }
+
+    @Test
+    void aGpuWithoutEnergyCounterGetsTheIntegralOfSampledPower() throws Exception {
+        FakeNvml.script(folder, String.join("\n",
+                "device 0 " + P100 + " Tesla P100-PCIE-16GB",
+                "energy_return " + P100 + " 3",      // NOT_SUPPORTED, as on pre-Volta GPUs
+                "power_instant " + P100 + " 250000")); // 250 W
+
+        Window window = measure(every(10), 20);
+
+        DeviceEnergy energy = window.device(P100);
+        assertEquals(EnergyMethod.POWER_INTEGRATION, energy.method());
+        assertTrue(energy.note().contains("energy counter is not supported"), energy.note());
+        List<PowerSample> samples = window.of(P100);
+        double sampledSeconds = (samples.get(samples.size() - 1).timestampNanos() - samples.get(0).timestampNanos()) / 1e9;
+        assertEquals(250.0 * sampledSeconds, energy.energyJoules(), 1e-6);
+        double windowSeconds = window.reading().durationNanos() / 1e9;
+        assertEquals(250.0 * windowSeconds, energy.energyJoules(), 250.0 * windowSeconds * 0.05,
+                "the samples span the window");
+    }
+
+    @Test
+    void aCounterThatGoesBackwardsIsNotReportedButReplacedByThePowerIntegral() throws Exception {
+        FakeNvml.script(folder, String.join("\n",
+                "device 0 " + H100 + " NVIDIA H100 80GB HBM3",
+                "energy " + H100 + " 900000000 1500",   // the driver reloaded: the counter restarted
+                "power_instant " + H100 + " 400000"));
+
+        Window window = measure(every(10), 20);
+
+        DeviceEnergy energy = window.device(H100);
+        assertEquals(EnergyMethod.POWER_INTEGRATION, energy.method());
+        assertEquals(400.0 * window.reading().durationNanos() / 1e9, energy.energyJoules(),
+                400.0 * window.reading().durationNanos() / 1e9 * 0.05);
+        assertTrue(energy.note().contains("went backwards (900000000 mJ -> 1500 mJ)"), energy.note());
+        assertTrue(window.reading().warnings().stream().anyMatch(w -> w.contains(H100) && w.contains("went backwards")),
+                window.reading().warnings().toString());
+    }
+
+    @Test
+    void throttlePeriodsFollowTheReasonBitsPerCause() throws Exception {
+        // per sample: idle, thermal (sw), thermal + hw slowdown, thermal, clear, power cap, power brake,
+        // clear, then hw thermal until the end of the window
+        FakeNvml.script(folder, String.join("\n",
+                "device 0 " + H100 + " NVIDIA H100 80GB HBM3",
+                "event_reasons " + H100 + " 0x1 0x20 0x28 0x20 0 0x4 0x80 0 0x40"));
+
+        Window window = measure(every(10), 12);
+
+        List<PowerSample> samples = window.of(H100);
+        long[] t = samples.stream().mapToLong(PowerSample::timestampNanos).toArray();
+        assertEquals(0x28, samples.get(2).telemetry().get(PowerSample.CLOCK_EVENT_REASONS).longValue());
+        List<ThrottlePeriod> expected = List.of(
+                new ThrottlePeriod(H100, "thermal", t[1], t[4]),
+                new ThrottlePeriod(H100, "hw_slowdown", t[2], t[3]),
+                new ThrottlePeriod(H100, "power", t[5], t[7]),
+                new ThrottlePeriod(H100, "thermal", t[8], window.reading().endNanos()));
+        assertEquals(new HashSet<>(expected), new HashSet<>(window.reading().throttling()));
+        assertEquals(t[4] - t[1], window.reading().throttling().stream()
+                .filter(p -> p.cause().equals("thermal")).mapToLong(ThrottlePeriod::durationNanos).min().orElseThrow());
+    }
+
+    @Test
+    void olderDriversGiveReasonsThroughTheThrottleReasonsFunction() throws Exception {
+        FakeNvml.script(folder, String.join("\n",
+                "device 0 " + H100 + " NVIDIA H100 80GB HBM3",
+                "event_reasons_return " + H100 + " 13",  // FUNCTION_NOT_FOUND
+                "throttle_reasons " + H100 + " 0x4"));
+
+        Window window = measure(every(10), 3);
+
+        assertEquals("nvmlDeviceGetCurrentClocksThrottleReasons", window.reading().facts().get("clock_event_reasons_function"));
+        assertEquals(List.of("power"), window.reading().throttling().stream().map(ThrottlePeriod::cause).collect(Collectors.toList()));
+        assertEquals(1, FakeNvml.calls("event_reasons"), "a refused function is not asked again");
+    }
+
+    @Test
+    void samplesCarryInstantPowerAndTelemetry() throws Exception {
+        FakeNvml.script(folder, String.join("\n",
+                "device 0 " + H100 + " NVIDIA H100 80GB HBM3",
+                "power_instant " + H100 + " 512345",
+                "power " + H100 + " 300000",
+                "temperature " + H100 + " 61",
+                "sm_clock " + H100 + " 1980",
+                "memory_clock " + H100 + " 2619",
+                "gpu_util " + H100 + " 97",
+                "memory_util " + H100 + " 41",
+                "memory_used " + H100 + " 17179869184",
+                "event_reasons " + H100 + " 0x4",
+                "pstate " + H100 + " 0"));
+
+        Window window = measure(every(10), 3);
+
+        PowerSample sample = window.samples().get(0);
+        assertEquals(H100, sample.deviceId());
+        assertEquals(512.345, sample.powerWatts(), 1e-9, "field 186 POWER_INSTANT, not nvmlDeviceGetPowerUsage");
+        assertEquals(Map.of(PowerSample.TEMPERATURE_CELSIUS, 61.0, PowerSample.SM_CLOCK_MHZ, 1980.0,
+                PowerSample.MEMORY_CLOCK_MHZ, 2619.0, PowerSample.GPU_UTILISATION_PERCENT, 97.0,
+                PowerSample.MEMORY_UTILISATION_PERCENT, 41.0, PowerSample.MEMORY_USED_BYTES, 17179869184.0,
+                PowerSample.CLOCK_EVENT_REASONS, 4.0, PowerSample.PSTATE, 0.0), sample.telemetry());
+        assertEquals("field 186 POWER_INSTANT (nvmlDeviceGetFieldValues)", window.reading().facts().get("power_field"));
+    }
+
+    @Test
+    void withoutField186PowerComesFromGetPowerUsageAndTheReadingSaysSo() throws Exception {
+        FakeNvml.script(folder, String.join("\n",
+                "device 0 " + H100 + " NVIDIA H100 80GB HBM3",
+                "power_instant_return " + H100 + " 3",
+                "power " + H100 + " 123000"));
+
+        Window window = measure(every(10), 3);
+
+        assertTrue(window.samples().stream().allMatch(s -> s.powerWatts() == 123.0));
+        String field = window.reading().facts().get("power_field");
+        assertTrue(field.startsWith("nvmlDeviceGetPowerUsage, because field 186 POWER_INSTANT was refused (NOT_SUPPORTED)"),
+                field);
+        assertEquals(1, FakeNvml.calls("fields"), "the refused field is not asked for again");
+    }
+
+    @Test
+    void theCounterIsReadAboutOnceASecondNotAtTheSamplingRate() throws Exception {
+        FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n");
+
+        EnergySession session = FakeNvml.source().start(every(10));
+        Thread.sleep(1500);
+        EnergyReading reading = session.stop();
+
+        long counterReads = FakeNvml.calls("energy");
+        long powerReads = FakeNvml.calls("fields");
+        long wholeSeconds = reading.durationNanos() / TimeUnit.SECONDS.toNanos(1);
+        assertEquals(2 + wholeSeconds, counterReads, 1, "start, one a second, stop: " + counterReads);
+        assertEquals(String.valueOf(counterReads), reading.facts().get("energy_counter_reads"));
+        assertTrue(powerReads > 10 * counterReads, "power " + powerReads + " vs counter " + counterReads);
+    }
+
+    @Test
+    void aMigInstanceReadsItsBoardsCounterAndIsFlaggedShared() throws Exception {
+        String script = String.join("\n",
+                "device 0 " + H100 + " NVIDIA H100 80GB HBM3",
+                "mig_mode " + H100 + " 1",
+                "mig 0 0 " + MIG_A + " NVIDIA H100 80GB HBM3 MIG 3g.40gb",
+                "mig 0 2 " + MIG_B + " NVIDIA H100 80GB HBM3 MIG 3g.40gb",
+                "energy " + H100 + " 1000000 1400000",
+                "power_instant " + H100 + " 350000");
+        FakeNvml.script(folder, script);
+        Window both = measure(every(10, MIG_A, MIG_B), 3);
+        FakeNvml.script(folder, script);
+        // the fake, like NVML, refuses energy and power on a MIG handle: figures prove the parent was read
+        Window window = measure(every(10, MIG_A), 3);
+
+        DeviceEnergy energy = window.device(MIG_A);
+        assertEquals(400.0, energy.energyJoules(), 1e-9);
+        assertEquals(EnergyMethod.COUNTER, energy.method());
+        assertTrue(energy.shared());
+        assertTrue(energy.note().contains("MIG instance of " + H100), energy.note());
+        assertTrue(window.samples().stream().allMatch(s -> s.deviceId().equals(MIG_A) && s.powerWatts() == 350.0));
+        assertTrue(both.reading().warnings().stream().anyMatch(w -> w.contains("share the board " + H100)),
+                both.reading().warnings().toString());
+    }
+
+    @Test
+    void withoutADeviceListEveryPhysicalGpuIsMeasuredOnce() throws Exception {
+        FakeNvml.script(folder, String.join("\n",
+                "device 0 " + H100 + " NVIDIA H100 80GB HBM3",
+                "device 1 " + P100 + " Tesla P100-PCIE-16GB",
+                "mig_mode " + H100 + " 1",
+                "mig 0 0 " + MIG_A + " NVIDIA H100 80GB HBM3 MIG 3g.40gb"));
+
+        Window window = measure(every(10), 3);
+
+        assertEquals(List.of(H100, P100),
+                window.reading().devices().stream().map(DeviceEnergy::deviceId).collect(Collectors.toList()));
+    }
+
+    @Test
+    void anUnknownDeviceIsRefusedNamingTheDevicesThereAre() {
+        FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n");
+
+        EnergyException e = assertThrows(EnergyException.class, () -> FakeNvml.source().start(every(10, "GPU-nope")));
+
+        assertEquals("NVML has no device 'GPU-nope'; this host has: " + H100, e.getMessage());
+        assertEquals(0, FakeNvml.initDepth());
+    }
+
+    @Test
+    void aSampleIntervalBelowTenMillisecondsIsRaisedWithAWarning() throws Exception {
+        FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n");
+
+        Window window = measure(every(1), 3);
+
+        assertEquals("10.0", window.reading().facts().get("sample_interval_ms"));
+        assertTrue(window.reading().warnings().stream().anyMatch(w -> w.contains("raised to 10 ms")));
+    }
+
+    @Test
+    void eachSampleIsDrainedOnceOldestFirst() throws Exception {
+        FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n");
+
+        Window window = measure(every(10), 20);
+
+        long[] times = window.samples().stream().mapToLong(PowerSample::timestampNanos).toArray();
+        long[] sorted = times.clone();
+        Arrays.sort(sorted);
+        assertTrue(Arrays.equals(sorted, times), "oldest first");
+        assertEquals(times.length, Arrays.stream(times).distinct().count(), "no sample twice");
+        assertTrue(times[0] >= window.reading().startNanos() && times[times.length - 1] <= window.reading().endNanos());
+    }
+
+    @Test
+    void theSamplerKeepsItsIntervalWithoutDrift() throws Exception {
+        FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n");
+        NvmlEnergySession session = (NvmlEnergySession) FakeNvml.source().start(every(20));
+        Thread.sleep(1000);
+        EnergyReading reading = session.stop();
+
+        long[] intervals = session.sampler().intervalsNanos();
+        Arrays.sort(intervals);
+        assertNotNull(reading);
+        assertTrue(intervals.length >= 30, "intervals: " + intervals.length);
+        long median = SamplerCost.percentile(intervals, 0.5);
+        assertEquals(20e6, median, 2e6, "median interval " + median / 1e6 + " ms");
+        // absolute deadlines: the count follows elapsed time, not time plus per-sample work
+        long expected = reading.durationNanos() / TimeUnit.MILLISECONDS.toNanos(20);
+        assertTrue(intervals.length <= expected, intervals.length + " intervals in " + reading.durationNanos() / 1e6 + " ms");
+    }
+}
