@@ -1,11 +1,5 @@
 package lem.energy.codecarbon;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -32,32 +26,15 @@ public final class CarbonIntensityTable {
 
     /** The table shipped with this bundle. */
     public static CarbonIntensityTable load() {
-        try (InputStream in = CarbonIntensityTable.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + RESOURCE + " missing from lem.energy.codecarbon");
-            }
-            Map<String, GridIntensity> rows = new HashMap<>();
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String line;
-            boolean header = true;
-            while ((line = reader.readLine()) != null) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                if (header) {
-                    header = false;
-                    continue;
-                }
-                int first = line.indexOf(',');
-                int last = line.lastIndexOf(',');
-                String iso = line.substring(0, first);
-                rows.put(iso, new GridIntensity(iso, line.substring(first + 1, last),
-                        Double.parseDouble(line.substring(last + 1)), false));
-            }
-            return new CarbonIntensityTable(rows);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        Map<String, GridIntensity> rows = new HashMap<>();
+        for (String line : DataResource.rows(RESOURCE)) {
+            int first = line.indexOf(',');
+            int last = line.lastIndexOf(',');
+            String iso = line.substring(0, first);
+            rows.put(iso, new GridIntensity(iso, line.substring(first + 1, last),
+                    Double.parseDouble(line.substring(last + 1)), false));
         }
+        return new CarbonIntensityTable(rows);
     }
 
     public Optional<GridIntensity> find(String isoCode) {

@@ -1,11 +1,5 @@
 package lem.energy.codecarbon;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -37,29 +31,12 @@ public final class CpuPowerTable {
     }
 
     public static CpuPowerTable load() {
-        try (InputStream in = CpuPowerTable.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + RESOURCE + " missing from lem.energy.codecarbon");
-            }
-            List<Row> rows = new ArrayList<>();
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String line;
-            boolean header = true;
-            while ((line = reader.readLine()) != null) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                if (header) {
-                    header = false;
-                    continue;
-                }
-                int comma = line.lastIndexOf(',');
-                rows.add(new Row(line.substring(0, comma), Double.parseDouble(line.substring(comma + 1))));
-            }
-            return new CpuPowerTable(rows);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        List<Row> rows = new ArrayList<>();
+        for (String line : DataResource.rows(RESOURCE)) {
+            int comma = line.lastIndexOf(',');
+            rows.add(new Row(line.substring(0, comma), Double.parseDouble(line.substring(comma + 1))));
         }
+        return new CpuPowerTable(rows);
     }
 
     public int size() {
