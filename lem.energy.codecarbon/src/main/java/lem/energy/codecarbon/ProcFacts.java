@@ -1,0 +1,103 @@
+package lem.energy.codecarbon;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the CodeCarbon method reads from procfs: the CPU model and count ({@code cpuinfo}), total
+ * memory ({@code meminfo}) and CPU times ({@code stat}). The root is a parameter so that tests
+ * can use a fake tree.
+ */
+final class ProcFacts {
+    /** Aggregate CPU times from the first line of /proc/stat, in clock ticks. */
+    record CpuTimes(long busyTicks, long idleTicks) {
+        long totalTicks() {
+            return busyTicks + idleTicks;
+        }
+    }
+
+    private final Path procRoot;
+
+    ProcFacts(Path procRoot) {
+        this.procRoot = procRoot;
+    }
+
+    Path root() {
+        return procRoot;
+    }
+
+    /** The first {@code model name} in cpuinfo (x86), else {@code Hardware} or {@code CPU part} (ARM). */
+    Optional<String> cpuModel() {
+        List<String> lines = lines("cpuinfo");
+        for (String key : List.of("model name", "Hardware")) {
+            for (String line : lines) {
+                if (line.startsWith(key)) {
+                    int colon = line.indexOf(':');
+                    if (colon > 0 && line.substring(0, colon).trim().equals(key)) {
+                        return Optional.of(line.substring(colon + 1).trim());
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Logical CPUs listed in cpuinfo. */
+    int cpuCount() {
+        int n = (int) lines("cpuinfo").stream().filter(l -> l.matches("processor\\s*:.*")).count();
+        return n > 0 ? n : Runtime.getRuntime().availableProcessors();
+    }
+
+    /** MemTotal in GB of 2^30 bytes, as psutil's total / 1024^3 that CodeCarbon uses. */
+    Optional<Double> totalMemoryGb() {
+        for (String line : lines("meminfo")) {
+            if (line.startsWith("MemTotal:")) {
+                String[] parts = line.substring("MemTotal:".length()).trim().split("\\s+");
+                return Optional.of(Long.parseLong(parts[0]) * 1024.0 / (1024.0 * 1024 * 1024)); // kB
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Aggregate CPU times; idle counts idle and iowait, as psutil's cpu_percent does. */
+    Optional<CpuTimes> cpuTimes() {
+        for (String line : lines("stat")) {
+            if (line.startsWith("cpu ")) {
+                String[] f = line.trim().split("\\s+");
+                long busy = 0;
+                long idle = 0;
+                // user nice system idle iowait irq softirq steal (guest is already inside user)
+                for (int i = 1; i < Math.min(f.length, 9); i++) {
+                    long v = Long.parseLong(f[i]);
+                    if (i == 4 || i == 5) {
+                        idle += v;
+                    } else {
+                        busy += v;
+                    }
+                }
+                return Optional.of(new CpuTimes(busy, idle));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Busy fraction between two readings, 0 to 1; empty when no tick passed. */
+    static Optional<Double> load(CpuTimes from, CpuTimes to) {
+        long total = to.totalTicks() - from.totalTicks();
+        if (total <= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(Math.max(0, Math.min(1, (double) (to.busyTicks() - from.busyTicks()) / total)));
+    }
+
+    private List<String> lines(String name) {
+        try {
+            return Files.readAllLines(procRoot.resolve(name));
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+}

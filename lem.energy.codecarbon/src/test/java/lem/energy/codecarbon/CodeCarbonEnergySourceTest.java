@@ -1,0 +1,278 @@
+package lem.energy.codecarbon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import lem.api.energy.DeviceEnergy;
+import lem.api.energy.DeviceInfo;
+import lem.api.energy.EnergyDomain;
+import lem.api.energy.EnergyException;
+import lem.api.energy.EnergyMethod;
+import lem.api.energy.EnergyReading;
+import lem.api.energy.EnergySession;
+import lem.api.energy.EnergySource;
+import lem.api.energy.PowerSample;
+import lem.api.energy.Probe;
+import lem.api.energy.SessionSettings;
+import lem.api.energy.SourceInfo;
+import lem.energy.rapl.RaplEnergySource;
+
+class CodeCarbonEnergySourceTest {
+    private static final double J_PER_KWH = 3.6e6;
+
+    @TempDir
+    Path tmp;
+    Path proc;
+    CodeCarbonEnergySource source;
+
+    @BeforeEach
+    void fakeProc() throws IOException {
+        proc = Files.createDirectories(tmp.resolve("proc"));
+        Files.writeString(proc.resolve("cpuinfo"), """
+                processor\t: 0
+                model name\t: Intel(R) Xeon(R) Gold 6154 CPU @ 3.00GHz
+
+                processor\t: 1
+                model name\t: Intel(R) Xeon(R) Gold 6154 CPU @ 3.00GHz
+                """);
+        Files.writeString(proc.resolve("meminfo"), "MemTotal:       65747420 kB\nMemFree:  1000 kB\n");
+        writeStat(2000, 8000);
+        source = new CodeCarbonEnergySource();
+        source.configure(Map.of("proc_root", proc.toString(), "sample_interval_ms", 600_000));
+    }
+
+    /** An aggregate cpu line: user=busy, idle=idle ticks. */
+    private void writeStat(long busyTicks, long idleTicks) throws IOException {
+        Files.writeString(proc.resolve("stat"), "cpu  " + busyTicks + " 0 0 " + idleTicks + " 0 0 0 0 0 0\n"
+                + "cpu0 1 0 0 1 0 0 0 0 0 0\nintr 0\n");
+    }
+
+    private static SessionSettings options(Map<String, Object> options) {
+        return new SessionSettings(Duration.ofMillis(20).toNanos(), Set.of(), options);
+    }
+
+    private static Map<String, DeviceEnergy> byId(EnergyReading reading) {
+        return reading.devices().stream().collect(Collectors.toMap(DeviceEnergy::deviceId, Function.identity()));
+    }
+
+    private static double seconds(EnergyReading reading) {
+        return reading.durationNanos() / 1e9;
+    }
+
+    @Test
+    void constantTdpModelWithCountryAndPue() throws Exception {
+        EnergySession session = source.start(options(Map.of("cpu_power_model", "constant", "dimm_count", 4,
+                "country_iso_code", "FRA", "pue", 1.5)));
+        Thread.sleep(50);
+        EnergyReading reading = session.stop();
+
+        double s = seconds(reading);
+        Map<String, DeviceEnergy> devices = byId(reading);
+        // Gold 6154: 200 W TDP x 0.5; 4 DIMMs x 5 W.
+        assertEquals(100.0 * s, devices.get("cpu").energyJoules(), 1e-9);
+        assertEquals(EnergyMethod.ESTIMATE, devices.get("cpu").method());
+        assertEquals(20.0 * s, devices.get("ram").energyJoules(), 1e-9);
+        double kwh = 120.0 * s / J_PER_KWH * 1.5;
+        assertEquals(kwh * 67.39 / 1000, Double.parseDouble(reading.facts().get("emissions_kg_co2")), 1e-15);
+        assertEquals("67.39", reading.facts().get("carbon_intensity_g_per_kwh"));
+        assertEquals("FRA", reading.facts().get("country_iso_code"));
+        assertEquals("1.5", reading.facts().get("pue"));
+        assertEquals("tdp_constant", reading.facts().get("cpu_power_method"));
+        assertTrue(devices.get("ram").note().contains("4 DIMMs x 5 W (configured dimm_count)"),
+                devices.get("ram").note());
+    }
+
+    @Test
+    void loadModelUsesTheLoadMeasuredFromProcStat() throws Exception {
+        EnergySession session = source.start(options(Map.of()));
+        writeStat(2000 + 500, 8000 + 500); // half the ticks busy: load 0.5
+        EnergyReading reading = session.stop();
+
+        double s = seconds(reading);
+        assertEquals(42.5 * s, byId(reading).get("cpu").energyJoules(), 1e-9); // 200 x (0.1 + 0.9 x 0.125)
+        assertEquals("tdp_load", reading.facts().get("cpu_power_method"));
+        // 65747420 kB = 62.7 GB: CodeCarbon estimates 4 DIMMs, 20 W.
+        assertEquals(20.0 * s, byId(reading).get("ram").energyJoules(), 1e-9);
+        assertTrue(byId(reading).get("ram").note().contains("estimated from 62.7 GB"));
+        List<PowerSample> samples = session.drainSamples();
+        assertTrue(samples.stream().anyMatch(p -> p.deviceId().equals("cpu") && Math.abs(p.powerWatts() - 42.5) < 1e-9),
+                samples.toString());
+    }
+
+    @Test
+    void unknownCpuUsesTheDefault85Watts() throws Exception {
+        Files.writeString(proc.resolve("cpuinfo"), "processor : 0\nmodel name : Intel(R) Xeon(R) Platinum 8480+\n");
+        Probe probe = source.probe();
+        assertTrue(probe.reason().contains("CPU from default 85 W"), probe.reason());
+        EnergySession session = source.start(options(Map.of("cpu_power_model", "constant")));
+        EnergyReading reading = session.stop();
+        assertEquals(42.5 * seconds(reading), byId(reading).get("cpu").energyJoules(), 1e-9);
+    }
+
+    @Test
+    void noCountryMeansTheWorldAverageAndSaysSo() throws Exception {
+        for (String iso : new String[] {"", "XYZ"}) {
+            EnergySession session = source.start(options(Map.of("country_iso_code", iso, "cpu_power_model",
+                    "constant")));
+            EnergyReading reading = session.stop();
+            assertEquals("475.0", reading.facts().get("carbon_intensity_g_per_kwh"));
+            assertTrue(reading.facts().get("carbon_intensity_source").startsWith("world average"));
+            assertTrue(reading.warnings().stream().anyMatch(w -> w.contains("world average 475 g/kWh")));
+            double kwh = reading.energyJoules() / J_PER_KWH;
+            assertEquals(kwh * 475 / 1000, Double.parseDouble(reading.facts().get("emissions_kg_co2")), 1e-15);
+        }
+    }
+
+    @Test
+    void probeIsAlwaysAvailableAndSaysWhereEachFigureComesFrom() {
+        Probe probe = source.probe();
+        assertTrue(probe.available());
+        assertTrue(source.info().estimate());
+        assertEquals("estimate (CodeCarbon method): CPU from TDP table: Intel Xeon Gold 6154, 200 W, "
+                + "TDP x (0.1 + 0.9 x load^3), RAM from 4 DIMMs x 5 W (estimated from 62.7 GB) = 20.00 W, "
+                + "GPU from none; carbon intensity: world average 475 g/kWh (country unknown)", probe.reason());
+    }
+
+    @Test
+    void cpuFigureComesFromRaplWhenItCanBeRead() throws Exception {
+        Path zone = Files.createDirectories(tmp.resolve("powercap/intel-rapl:0"));
+        Files.writeString(zone.resolve("name"), "package-0\n");
+        Files.writeString(zone.resolve("max_energy_range_uj"), "262143328850\n");
+        Files.writeString(zone.resolve("energy_uj"), "1000000\n");
+        source.rapl = new RaplEnergySource(tmp.resolve("powercap"), Duration.ofMillis(20));
+
+        assertTrue(source.probe().reason().startsWith("estimate (CodeCarbon method): CPU from RAPL,"),
+                source.probe().reason());
+        EnergySession session = source.start(options(Map.of("country_iso_code", "USA")));
+        Files.writeString(zone.resolve("energy_uj"), "51000000\n"); // +50 J
+        EnergyReading reading = session.stop();
+
+        DeviceEnergy cpu = byId(reading).get("cpu");
+        assertEquals(50.0, cpu.energyJoules(), 1e-9);
+        assertEquals(EnergyMethod.COUNTER, cpu.method());
+        assertEquals("rapl", reading.facts().get("cpu_power_method"));
+        double kwh = (50.0 + 20.0 * seconds(reading)) / J_PER_KWH;
+        assertEquals(kwh * 379.26 / 1000, Double.parseDouble(reading.facts().get("emissions_kg_co2")), 1e-15);
+    }
+
+    @Test
+    void unreadableRaplFallsBackToTheTdpModelWithTheReason() throws Exception {
+        Path zone = Files.createDirectories(tmp.resolve("powercap/intel-rapl:0"));
+        Files.writeString(zone.resolve("name"), "package-0\n");
+        Files.writeString(zone.resolve("max_energy_range_uj"), "262143328850\n");
+        Files.createDirectory(zone.resolve("energy_uj")); // unreadable even as root
+        source.rapl = new RaplEnergySource(tmp.resolve("powercap"), Duration.ofMillis(20));
+
+        EnergyReading reading = source.start(options(Map.of())).stop();
+        assertEquals("tdp_load", reading.facts().get("cpu_power_method"));
+        assertTrue(reading.warnings().stream().anyMatch(w -> w.contains("RAPL unavailable")
+                && w.contains("CVE-2020-8694")), reading.warnings().toString());
+    }
+
+    @Test
+    void gpuEnergyFromTheNvmlSourceIsIncluded() throws Exception {
+        source.nvml = new FixedGpuSource("GPU-8f1c0000-0000-0000-0000-000000000001", 360.0);
+        EnergySession session = source.start(options(Map.of("cpu_power_model", "constant", "pue", 1.2,
+                "country_iso_code", "DEU")));
+        EnergyReading reading = session.stop();
+
+        DeviceEnergy gpu = byId(reading).get("GPU-8f1c0000-0000-0000-0000-000000000001");
+        assertEquals(360.0, gpu.energyJoules(), 0);
+        assertEquals(EnergyDomain.GPU, gpu.domain());
+        double s = seconds(reading);
+        double kwh = (100 * s + 20 * s + 360.0) / J_PER_KWH * 1.2;
+        assertEquals(kwh * 365.477 / 1000, Double.parseDouble(reading.facts().get("emissions_kg_co2")), 1e-15);
+    }
+
+    @Test
+    void emissionsCsvRowMatchesTheReading() throws Exception {
+        Path results = tmp.resolve("results/exp-7");
+        Map<String, Object> opts = new HashMap<>(Map.of("cpu_power_model", "constant", "country_iso_code", "FRA",
+                "pue", 1.1, "output_dir", results.toString(), "experiment_id", "exp-7", "project_name", "llama"));
+        EnergyReading first = source.start(options(opts)).stop();
+        source.start(options(opts)).stop();
+
+        List<Map<String, String>> rows = EmissionsCsvWriter.readRows(results.resolve("emissions.csv"));
+        assertEquals(2, rows.size());
+        Map<String, String> row = rows.get(0);
+        assertEquals("exp-7", row.get("experiment_id"));
+        assertEquals("llama", row.get("project_name"));
+        assertEquals("FRA", row.get("country_iso_code"));
+        assertEquals("France", row.get("country_name"));
+        assertEquals("Intel(R) Xeon(R) Gold 6154 CPU @ 3.00GHz", row.get("cpu_model"));
+        assertEquals("2", row.get("cpu_count"));
+        assertEquals(first.facts().get("emissions_kg_co2"), row.get("emissions"));
+        assertEquals(byId(first).get("cpu").energyJoules() / J_PER_KWH, Double.parseDouble(row.get("cpu_energy")),
+                1e-18);
+        assertEquals(first.energyJoules() / J_PER_KWH * 1.1, Double.parseDouble(row.get("energy_consumed")), 1e-18);
+        assertEquals(seconds(first), Double.parseDouble(row.get("duration")), 1e-9);
+        assertEquals(results.resolve("emissions.csv").toString(), first.facts().get("emissions_csv"));
+    }
+
+    @Test
+    void badOptionsNameTheKeyAndWhatIsAllowed() {
+        EnergyException pue = assertThrows(EnergyException.class,
+                () -> source.start(options(Map.of("pue", "lots"))));
+        assertTrue(pue.getMessage().contains("pue = 'lots' is not a number"), pue.getMessage());
+        EnergyException iso = assertThrows(EnergyException.class,
+                () -> source.start(options(Map.of("country_iso_code", "FR"))));
+        assertTrue(iso.getMessage().contains("alpha-3") && iso.getMessage().contains("'FR'"), iso.getMessage());
+        EnergyException model = assertThrows(EnergyException.class,
+                () -> source.start(options(Map.of("cpu.power.model", "tdp"))));
+        assertTrue(model.getMessage().contains("use 'load' or 'constant'"), model.getMessage());
+        assertFalse(pue.getMessage().contains("Exception"));
+    }
+
+    /** Stands in for the NVML source (no GPU here): one GPU whose counter advanced by a fixed amount. */
+    private record FixedGpuSource(String uuid, double joules) implements EnergySource {
+        @Override
+        public SourceInfo info() {
+            return new SourceInfo("nvml", "fixed GPU", Set.of(EnergyDomain.GPU), false);
+        }
+
+        @Override
+        public Probe probe() {
+            return new Probe(true, "", List.of(new DeviceInfo(uuid, "NVIDIA H100 80GB HBM3", EnergyDomain.GPU,
+                    Map.of())), Map.of());
+        }
+
+        @Override
+        public EnergySession start(SessionSettings settings) {
+            long start = System.nanoTime();
+            return new EnergySession() {
+                @Override
+                public List<PowerSample> drainSamples() {
+                    return List.of();
+                }
+
+                @Override
+                public EnergyReading stop() {
+                    return new EnergyReading("nvml", start, System.nanoTime(), List.of(new DeviceEnergy(uuid,
+                            EnergyDomain.GPU, joules, EnergyMethod.COUNTER, false, "counter")), List.of(), List.of(),
+                            Map.of());
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+}
