@@ -80,11 +80,51 @@ public final class ConfigLoader {
                     ? "no backend named '" + name + "' is registered, and no backend is registered at"
                             + " all; install a backend bundle (lem:backends lists them)"
                     : "no registered backend is named '" + name + "'"
-                            + SpellingSuggestion.didYouMean(name, sorted)
+                            + SpellingSuggestion.didYouMeanOrStop(name, sorted)
                             + " Registered: " + String.join(", ", sorted);
             all.add(ConfigProblem.at(loaded.provenance().get("backend.name"), "backend.name", message));
         }
         return all;
+    }
+
+    /**
+     * {@link #validate(LoadedConfig, Set)}, plus energy source names that no registered energy
+     * source has (only checked when {@code energy.sources} is a list rather than {@code auto}).
+     *
+     * @param registeredEnergySources {@code lem.energy.source} of every energy source service
+     */
+    public static List<ConfigProblem> validate(LoadedConfig loaded, Set<String> registeredBackends,
+            Set<String> registeredEnergySources) {
+        List<ConfigProblem> all = validate(loaded, registeredBackends);
+        Object sources = loaded.tree().get("energy") instanceof Map<?, ?> energy ? energy.get("sources") : null;
+        if (sources instanceof List<?> names) {
+            Set<String> sorted = new TreeSet<>(registeredEnergySources);
+            for (Object name : names) {
+                if (name instanceof String text && !registeredEnergySources.contains(text)) {
+                    all.add(ConfigProblem.at(loaded.provenance().get("energy.sources"), "energy.sources",
+                            "no registered energy source is named '" + text + "'"
+                                    + SpellingSuggestion.didYouMeanOrStop(text, sorted) + " Registered: "
+                                    + (sorted.isEmpty() ? "none" : String.join(", ", sorted))
+                                    + "; or write sources: auto"));
+                }
+            }
+        }
+        return all;
+    }
+
+    /**
+     * Every key with its default and allowed values, as a commented YAML file (the resource
+     * {@code reference.yaml}), for {@code lem:config} to print as a starting point.
+     */
+    public static String referenceConfig() {
+        try (var in = ConfigLoader.class.getResourceAsStream("reference.yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("reference.yaml missing from the lem.runtime bundle");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The override that {@code --cycles n} stands for. */
@@ -245,6 +285,10 @@ public final class ConfigLoader {
         ConfigLayer layer = new ConfigLayer();
         for (String raw : setOverrides) {
             String text = raw.strip();
+            if (text.equals("--set")) {
+                // the option name given as its own argument; the next argument is the override
+                continue;
+            }
             if (text.startsWith("--set")) {
                 text = text.substring("--set".length()).strip();
             }

@@ -81,8 +81,7 @@ final class ConfigValidator {
             return;
         }
         String where = prefix.isEmpty() ? "at the top level" : "under " + prefix;
-        String suggestion = SpellingSuggestion.didYouMean(key, section.fields().keySet());
-        report(path, "unknown key '" + key + "'" + (suggestion.isEmpty() ? "." : suggestion)
+        report(path, "unknown key '" + key + "'" + SpellingSuggestion.didYouMeanOrStop(key, section.fields().keySet())
                 + " Keys allowed " + where + ": " + String.join(", ", section.fields().keySet()));
     }
 

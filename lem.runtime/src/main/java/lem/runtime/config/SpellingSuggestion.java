@@ -37,6 +37,12 @@ final class SpellingSuggestion {
         return suggestion == null ? "" : "; did you mean '" + suggestion + "'?";
     }
 
+    /** {@code "; did you mean 'x'?"}, or {@code "."} to end the sentence when nothing is close. */
+    static String didYouMeanOrStop(String typed, Collection<String> candidates) {
+        String suggestion = didYouMean(typed, candidates);
+        return suggestion.isEmpty() ? "." : suggestion;
+    }
+
     private static String normalise(String text) {
         return text.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "");
     }

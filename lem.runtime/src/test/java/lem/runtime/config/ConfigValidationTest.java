@@ -188,6 +188,19 @@ class ConfigValidationTest {
     }
 
     @Test
+    void namedEnergySourcesMustBeRegistered() {
+        Path file = new ConfigFiles(folder).write("exp.yaml", "energy:\n  sources: [nvml, rapel]\n");
+
+        List<ConfigProblem> problems = ConfigLoader.validate(ConfigFiles.load(file), ConfigFiles.BACKENDS,
+                Set.of("nvml", "rapl", "codecarbon"));
+
+        assertEquals(1, problems.size(), ConfigFiles.problemsText(problems));
+        assertEquals(2, problems.get(0).line());
+        assertEquals("no registered energy source is named 'rapel'; did you mean 'rapl'?"
+                + " Registered: codecarbon, nvml, rapl; or write sources: auto", problems.get(0).message());
+    }
+
+    @Test
     void backendSectionsAreMapsButTheirContentIsTheBackendsBusiness() {
         assertTrue(problemsOf("backend:\n  djl: {anything: [1, 2], goes: {deep: true}}\n").isEmpty());
         ConfigProblem notAMap = onlyProblem("backend:\n  vllm: fast\n");

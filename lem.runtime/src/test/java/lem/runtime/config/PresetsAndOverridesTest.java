@@ -139,6 +139,17 @@ class PresetsAndOverridesTest {
     }
 
     @Test
+    void optionNameAsItsOwnArgumentIsSkipped() {
+        Path file = new ConfigFiles(folder).write("x.yaml", "");
+
+        LoadedConfig loaded = ConfigFiles.load(file, "--set", "cycles=4", "--set", "warmup.enabled=false");
+
+        assertTrue(loaded.valid(), ConfigFiles.problemsText(loaded.problems()));
+        assertEquals(4, loaded.config().cycles());
+        assertEquals(false, loaded.config().warmup().enabled());
+    }
+
+    @Test
     void laterOverrideOfTheSameKeyWins() {
         Path file = new ConfigFiles(folder).write("x.yaml", "");
 
