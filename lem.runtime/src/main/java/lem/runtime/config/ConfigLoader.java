@@ -40,7 +40,7 @@ import java.util.stream.Collectors;
  */
 public final class ConfigLoader {
 
-    /** Keys of the top level that {@code _extends} names parent files with. */
+    /** The top-level key that names the parent files of a config. */
     static final String EXTENDS = "_extends";
 
     /** Deeper than any sensible hierarchy; stops a chain of generated files early. */

@@ -206,7 +206,8 @@ final class ConfigSchema {
     private static Leaf integer(Long defaultValue, Range range) {
         return new Leaf(defaultValue, defaultValue == null, value -> {
             if (value instanceof BigInteger big) {
-                return "must be " + range.describe() + ", got " + big;
+                return range == Range.ANY ? "must fit in 64 bits (at most " + Long.MAX_VALUE + " in size), got " + big
+                        : "must be " + range.describe() + ", got " + big;
             }
             if (!(value instanceof Long number)) {
                 return "expected an integer, got " + ValueText.describe(value);

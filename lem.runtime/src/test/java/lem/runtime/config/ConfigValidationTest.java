@@ -81,6 +81,9 @@ class ConfigValidationTest {
                 onlyProblem("timeseries:\n  interval_ms: 5\n").message());
         assertEquals("must be >= 1, got 0.9", onlyProblem("carbon:\n  pue: 0.9\n").message());
         assertEquals("must be >= 1, got 0", onlyProblem("cycles: 0\n").message());
+        assertEquals("must be at most 2147483647, got 3000000000",
+                onlyProblem("batching: {batch_size: 3000000000}\n").message());
+        assertTrue(onlyProblem("model: {seed: 99999999999999999999}\n").message().startsWith("must fit in 64 bits"));
     }
 
     @Test
