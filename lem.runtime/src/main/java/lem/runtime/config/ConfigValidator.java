@@ -81,8 +81,29 @@ final class ConfigValidator {
             return;
         }
         String where = prefix.isEmpty() ? "at the top level" : "under " + prefix;
-        report(path, "unknown key '" + key + "'" + SpellingSuggestion.didYouMeanOrStop(key, section.fields().keySet())
+        String suggestion = SpellingSuggestion.didYouMean(key, section.fields().keySet());
+        if (suggestion.isEmpty()) {
+            String elsewhere = keyElsewhere(key, ConfigSchema.ROOT, "");
+            suggestion = elsewhere == null ? "." : "; did you mean '" + elsewhere + "'?";
+        }
+        report(path, "unknown key '" + key + "'" + suggestion
                 + " Keys allowed " + where + ": " + String.join(", ", section.fields().keySet()));
+    }
+
+    /** The full path of a key of this name in another section ({@code batch_size} at the top). */
+    private static String keyElsewhere(String key, Section section, String prefix) {
+        for (Map.Entry<String, Spec> field : section.fields().entrySet()) {
+            String path = ConfigLayer.join(prefix, field.getKey());
+            if (field.getValue() instanceof Section child) {
+                String found = keyElsewhere(key, child, path);
+                if (found != null) {
+                    return found;
+                }
+            } else if (!prefix.isEmpty() && SpellingSuggestion.nearlySame(key, field.getKey())) {
+                return path;
+            }
+        }
+        return null;
     }
 
     private void checkRules() {

@@ -43,6 +43,12 @@ final class SpellingSuggestion {
         return suggestion.isEmpty() ? "." : suggestion;
     }
 
+    /** Same apart from case, {@code _}/{@code -}, or one edit: strict, for suggestions across sections. */
+    static boolean nearlySame(String typed, String candidate) {
+        return normalise(typed).equals(normalise(candidate))
+                || levenshtein(typed.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT)) <= 1;
+    }
+
     private static String normalise(String text) {
         return text.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "");
     }

@@ -51,6 +51,15 @@ class ConfigValidationTest {
     }
 
     @Test
+    void keyAtTheWrongLevelSuggestsItsFullPath() {
+        ConfigProblem problem = onlyProblem("batch_size: 32\n");
+
+        assertTrue(problem.message().startsWith("unknown key 'batch_size'; did you mean 'batching.batch_size'?"),
+                problem.message());
+        assertTrue(onlyProblem("maxNewTokens: 8\n").message().contains("did you mean 'decoder.max_new_tokens'?"));
+    }
+
+    @Test
     void camelCaseKeyFindsItsSnakeCaseSpelling() {
         ConfigProblem problem = onlyProblem("decoder:\n  maxNewTokens: 8\n");
 
