@@ -1,0 +1,17 @@
+package lem.runtime.results;
+
+import java.util.Objects;
+
+/**
+ * One step of the FLOPs strategy chain.
+ *
+ * @param strategy the strategy asked
+ * @param answered whether it gave an estimate
+ * @param reason   why not, or an empty string when it answered
+ */
+public record FlopsAttempt(String strategy, boolean answered, String reason) {
+    public FlopsAttempt {
+        Objects.requireNonNull(strategy, "strategy");
+        reason = reason == null ? "" : reason;
+    }
+}
