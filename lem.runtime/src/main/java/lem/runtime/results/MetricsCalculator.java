@@ -118,13 +118,15 @@ public final class MetricsCalculator {
                     + (phaseNotes.isEmpty() ? "" : " (" + String.join("; ", new LinkedHashSet<>(phaseNotes)) + ")"));
         }
 
+        boolean measured = !sourcesUsed.isEmpty();
         long totalTokens = inputTokens + outputTokens;
         double windowSeconds = windowNanos / 1e9;
         return new WorkloadMetrics(cycleNumbers, processes, requests, failed, inputTokens, outputTokens, windowNanos,
                 ratio(outputTokens, windowSeconds), ratio(totalTokens, windowSeconds),
                 ratio(requests - failed, windowSeconds), samples.summarise(), energy, phaseEnergy,
-                ratio(rawJoules, outputTokens), ratio(rawJoules, totalTokens), ratio(adjustedJoules, outputTokens),
-                ratio(outputTokens, rawJoules), ratio(totalTokens, rawJoules),
+                measured ? ratio(rawJoules, outputTokens) : null, measured ? ratio(rawJoules, totalTokens) : null,
+                measured ? ratio(adjustedJoules, outputTokens) : null, ratio(outputTokens, rawJoules),
+                ratio(totalTokens, rawJoules),
                 flops.metrics(rawJoules, outputTokens, totalTokens, warnings), peakMemory,
                 throttling(throttlePeriods), List.copyOf(new LinkedHashSet<>(warnings)));
     }
