@@ -23,7 +23,8 @@ import lem.api.model.ModelDescription;
  * @param overall           all included cycles together
  * @param statistics        headline metrics across cycles
  * @param flopsChain        the FLOPs strategies asked (first raw file)
- * @param warnings          what makes the result less sure
+ * @param warnings          what makes the result less sure: problems with the files and every
+ *                          warning of the included cycles
  */
 public record AggregatedResult(String schemaVersion, String experimentId, String name, boolean complete,
         int cyclesMeasured, int processesPerCycle, BackendIdentity backend, ModelDescription model,

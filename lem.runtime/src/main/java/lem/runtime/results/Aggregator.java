@@ -140,10 +140,13 @@ public final class Aggregator {
                 statistics.add(MetricStatistics.of(metric.key(), metric.unit(), values));
             }
         }
+        if (overall != null) {
+            warnings.addAll(overall.warnings());
+        }
         RawResult first = byCycle.firstEntry().getValue().get(0);
         return new AggregatedResult(RawResult.SCHEMA_VERSION, experimentId, nameOf(experimentDir, experimentId), complete,
                 included.size(), processesPerCycle, first.backend(), first.model(), methods(), entries, cycles, overall,
-                statistics, first.flopsChain(), warnings);
+                statistics, first.flopsChain(), List.copyOf(new java.util.LinkedHashSet<>(warnings)));
     }
 
     private static String nameOf(Path experimentDir, String experimentId) {
