@@ -27,8 +27,7 @@ public final class ExperimentCsv {
                 "cycles", "processes_per_cycle", "requests", "failed_requests", "input_tokens", "output_tokens",
                 "window_s", "energy_sources"));
         for (HeadlineMetric metric : HeadlineMetric.values()) {
-            String unit = metric.unit().replace("/", "_per_").replace(" ", "");
-            header.add(metric.key() + "_" + unit);
+            header.add(metric.key());
             header.add(metric.key() + "_ci95_half_width");
         }
         return header;
@@ -61,7 +60,11 @@ public final class ExperimentCsv {
     }
 
     static String number(Double value) {
-        return value == null ? "" : String.format(Locale.ROOT, "%.6g", value);
+        if (value == null || value.isNaN() || value.isInfinite()) {
+            return "";
+        }
+        // six significant digits, no exponent, no trailing zeros
+        return new java.math.BigDecimal(value).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
     }
 
     /** CSV text: the header and one row per given experiment. */

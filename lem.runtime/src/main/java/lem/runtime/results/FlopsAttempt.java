@@ -14,4 +14,9 @@ public record FlopsAttempt(String strategy, boolean answered, String reason) {
         Objects.requireNonNull(strategy, "strategy");
         reason = reason == null ? "" : reason;
     }
+
+    /** A strategy's answer as one step of the chain. */
+    public static FlopsAttempt of(String strategy, lem.api.flops.FlopsAnswer answer) {
+        return new FlopsAttempt(strategy, answer.estimate().isPresent(), answer.reasonAbsent());
+    }
 }

@@ -2,26 +2,26 @@ package lem.runtime.results;
 
 import java.util.function.Function;
 
-/** The metrics summarised across cycles, and compared and exported between experiments. */
+/** The metrics summarised across cycles, and compared and exported between experiments; each key ends in its unit. */
 public enum HeadlineMetric {
-    OUTPUT_TOKENS_PER_SECOND("output_tokens_per_second", "tokens/s", WorkloadMetrics::outputTokensPerSecond),
-    TOTAL_TOKENS_PER_SECOND("total_tokens_per_second", "tokens/s", WorkloadMetrics::totalTokensPerSecond),
-    REQUESTS_PER_SECOND("requests_per_second", "requests/s", WorkloadMetrics::requestsPerSecond),
-    ENERGY_RAW("energy_raw", "J", m -> m.energy().rawJoules() > 0 ? m.energy().rawJoules() : null),
-    ENERGY_ADJUSTED("energy_adjusted", "J", m -> m.energy().rawJoules() > 0 ? m.energy().adjustedJoules() : null),
-    JOULES_PER_OUTPUT_TOKEN("joules_per_output_token", "J/token", WorkloadMetrics::joulesPerOutputToken),
-    JOULES_PER_TOKEN("joules_per_token", "J/token", WorkloadMetrics::joulesPerToken),
-    ADJUSTED_JOULES_PER_OUTPUT_TOKEN("adjusted_joules_per_output_token", "J/token",
+    OUTPUT_TOKENS_PER_SECOND("output_tokens_per_s", "tokens/s", WorkloadMetrics::outputTokensPerSecond),
+    TOTAL_TOKENS_PER_SECOND("total_tokens_per_s", "tokens/s", WorkloadMetrics::totalTokensPerSecond),
+    REQUESTS_PER_SECOND("requests_per_s", "requests/s", WorkloadMetrics::requestsPerSecond),
+    ENERGY_RAW("energy_raw_j", "J", m -> m.energy().sourcesUsed().isEmpty() ? null : m.energy().rawJoules()),
+    ENERGY_ADJUSTED("energy_adjusted_j", "J", m -> m.energy().sourcesUsed().isEmpty() ? null : m.energy().adjustedJoules()),
+    JOULES_PER_OUTPUT_TOKEN("j_per_output_token", "J/token", WorkloadMetrics::joulesPerOutputToken),
+    JOULES_PER_TOKEN("j_per_token", "J/token", WorkloadMetrics::joulesPerToken),
+    ADJUSTED_JOULES_PER_OUTPUT_TOKEN("adjusted_j_per_output_token", "J/token",
             WorkloadMetrics::adjustedJoulesPerOutputToken),
-    TTFT_MEAN("ttft_mean", "ms", m -> m.latency().ttftMs().mean()),
-    TTFT_P50("ttft_p50", "ms", m -> m.latency().ttftMs().median()),
-    TTFT_P99("ttft_p99", "ms", m -> m.latency().ttftMs().p99()),
-    ITL_MEAN("itl_mean", "ms", m -> m.latency().itlRawMs().mean()),
-    ITL_TRIMMED_MEAN("itl_trimmed_mean", "ms", m -> m.latency().itlTrimmedMs().mean()),
-    TPOT_MEAN("tpot_mean", "ms", m -> m.latency().tpotMs().mean()),
-    E2E_MEAN("e2e_mean", "ms", m -> m.latency().e2eMs().mean()),
-    E2E_P99("e2e_p99", "ms", m -> m.latency().e2eMs().p99()),
-    FLOP_PER_JOULE("flop_per_joule", "FLOP/J", m -> m.flops() == null ? null : m.flops().flopsPerJoule());
+    TTFT_MEAN("ttft_mean_ms", "ms", m -> m.latency().ttftMs().mean()),
+    TTFT_P50("ttft_p50_ms", "ms", m -> m.latency().ttftMs().median()),
+    TTFT_P99("ttft_p99_ms", "ms", m -> m.latency().ttftMs().p99()),
+    ITL_MEAN("itl_mean_ms", "ms", m -> m.latency().itlRawMs().mean()),
+    ITL_TRIMMED_MEAN("itl_trimmed_mean_ms", "ms", m -> m.latency().itlTrimmedMs().mean()),
+    TPOT_MEAN("tpot_mean_ms", "ms", m -> m.latency().tpotMs().mean()),
+    E2E_MEAN("e2e_mean_ms", "ms", m -> m.latency().e2eMs().mean()),
+    E2E_P99("e2e_p99_ms", "ms", m -> m.latency().e2eMs().p99()),
+    FLOP_PER_JOULE("flop_per_j", "FLOP/J", m -> m.flops() == null ? null : m.flops().flopsPerJoule());
 
     private final String key;
     private final String unit;

@@ -106,12 +106,15 @@ public final class MetricsCalculator {
             double prefill = 0;
             double decode = 0;
             double other = 0;
+            double split = 0;
             for (DevicePhaseEnergy device : phaseDevices) {
+                split += device.counterJoules();
                 prefill += device.prefillJoules();
                 decode += device.decodeJoules();
                 other += device.otherJoules();
             }
-            phaseEnergy = new PhaseEnergy(PhaseEnergy.SCALED_POWER_SERIES, prefill, decode, other, phaseDevices,
+            phaseEnergy = new PhaseEnergy(PhaseEnergy.SCALED_POWER_SERIES, prefill, decode, other, split,
+                    phaseDevices,
                     List.copyOf(new LinkedHashSet<>(phaseNotes)));
         } else if (rawJoules > 0) {
             warnings.add("no power series covers a counted device: prefill and decode energy not computed"

@@ -9,12 +9,14 @@ import java.util.List;
  * @param prefillJoules sum over devices
  * @param decodeJoules  sum over devices
  * @param otherJoules   sum over devices of window time with no request in flight
+ * @param splitJoules   counted energy of the devices that were split (prefill + decode + other);
+ *                      less than the total when a counted device has no power series
  * @param devices       per device
  * @param notes         limits of the figures (phases shorter than the sensor resolves, devices
  *                      without a series)
  */
 public record PhaseEnergy(String method, double prefillJoules, double decodeJoules, double otherJoules,
-        List<DevicePhaseEnergy> devices, List<String> notes) {
+        double splitJoules, List<DevicePhaseEnergy> devices, List<String> notes) {
 
     public static final String SCALED_POWER_SERIES = "power series aligned to token timestamps, scaled to counter";
 

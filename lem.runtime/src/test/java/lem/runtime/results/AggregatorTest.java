@@ -74,11 +74,12 @@ class AggregatorTest {
                 + "process(es) [1]")), result.warnings().toString());
         assertFalse(result.warnings().stream().anyMatch(w -> w.contains("did not overlap")));
         assertNotNull(overall.phaseEnergy()); // process 0's series covers GPU-0
+        assertEquals(400.0, overall.phaseEnergy().splitJoules(), EPS);
         assertEquals(400.0, overall.phaseEnergy().prefillJoules() + overall.phaseEnergy().decodeJoules()
                 + overall.phaseEnergy().otherJoules(), 1e-6);
         assertEquals("two processes", result.name());
         assertTrue(result.complete());
-        assertEquals(1, result.statistic("output_tokens_per_second").n());
+        assertEquals(1, result.statistic("output_tokens_per_s").n());
     }
 
     @Test
@@ -133,7 +134,7 @@ class AggregatorTest {
         assertEquals("interrupted by Ctrl-C", cut.incompleteReason());
         assertTrue(result.warnings().stream().anyMatch(w -> w.contains("interrupted by Ctrl-C")));
 
-        MetricStatistics throughput = result.statistic("output_tokens_per_second");
+        MetricStatistics throughput = result.statistic("output_tokens_per_s");
         assertEquals(List.of(5.0, 2.5, 2.0), throughput.values());
         // mean 3.1667, s = sqrt(((1.8333)^2 + (0.6667)^2 + (1.1667)^2) / 2) = 1.6073, half = 4.303 x s / sqrt(3)
         double mean = 9.5 / 3;

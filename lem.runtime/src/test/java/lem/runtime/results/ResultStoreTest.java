@@ -51,7 +51,7 @@ class ResultStoreTest {
         assertEquals(100.0, store.load("baseline").overall().energy().rawJoules(), 1e-9); // unique prefix
 
         Comparison comparison = store.compare("baseline-run", "int8-run");
-        ComparisonRow energy = comparison.rows().stream().filter(r -> r.metric().equals("energy_raw")).findFirst()
+        ComparisonRow energy = comparison.rows().stream().filter(r -> r.metric().equals("energy_raw_j")).findFirst()
                 .orElseThrow();
         assertEquals(-20.0, energy.differencePercent(), 1e-9);
         assertTrue(comparison.notes().stream().anyMatch(n -> n.contains("fewer than 2 cycles")));
@@ -61,7 +61,7 @@ class ResultStoreTest {
         assertEquals(3, lines.length);
         assertTrue(lines[0].startsWith("experiment_id,name,status"));
         assertTrue(lines[1].startsWith("int8-run,int8-run name,complete,"), lines[1]);
-        assertTrue(lines[0].contains("joules_per_output_token_J_per_token"), lines[0]);
+        assertTrue(lines[0].contains("j_per_output_token,"), lines[0]);
     }
 
     @Test
