@@ -25,10 +25,12 @@ public final class AtomicFiles {
     public static void write(Path target, byte[] content) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, TEMP_PREFIX + target.getFileName(), ".part");
+        // Not Files.createTempFile: that makes the file owner-only (0600); results keep the umask's permissions.
+        // CREATE_NEW fails rather than share a name with another writer.
+        Path temp = dir.resolve(TEMP_PREFIX + target.getFileName() + "." + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36)
+                + ".part");
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer buffer = ByteBuffer.wrap(content);
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);

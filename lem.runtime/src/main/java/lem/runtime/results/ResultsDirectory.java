@@ -183,7 +183,16 @@ public final class ResultsDirectory {
     /** The stored aggregate, or null when none was written. */
     public AggregatedResult result() {
         Path file = path.resolve(RESULT_FILE);
-        return Files.isRegularFile(file) ? ResultsJson.read(file, AggregatedResult.class) : null;
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        AggregatedResult result = ResultsJson.read(file, AggregatedResult.class);
+        if (!RawResult.SCHEMA_VERSION.equals(result.schemaVersion())) {
+            throw new ResultsFileException(file, "has schema_version " + result.schemaVersion() + "; this version of "
+                    + "lem reads schema_version " + RawResult.SCHEMA_VERSION + " (run lem:aggregate " + experimentId
+                    + " to rebuild it from the raw files)");
+        }
+        return result;
     }
 
     private void changeState(RunState state, String reason) throws IOException {

@@ -83,6 +83,15 @@ class AggregatorTest {
     }
 
     @Test
+    void aTemporaryFileLeftByACrashIsIgnored() throws Exception {
+        ResultsDirectory directory = twoProcesses("crash", 1 * S, 5 * S);
+        Files.writeString(directory.path().resolve("raw/cycle_1/.tmp-process_2.json.k3j.part"), "{\"schema_ver");
+        AggregatedResult result = directory.aggregate();
+        assertEquals(2, result.rawFiles().size());
+        assertTrue(result.complete());
+    }
+
+    @Test
     void processesThatDidNotOverlapAreReported() throws Exception {
         ResultsDirectory directory = twoProcesses("apart", 5 * S, 6 * S);
         AggregatedResult result = Aggregator.aggregate(directory.path());

@@ -35,6 +35,12 @@ class ResultFilesTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(List.of(file), files.toList());
         }
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            // readable by others, as any file the user creates: not the owner-only mode of a temp file
+            assertTrue(Files.getPosixFilePermissions(file).contains(java.nio.file.attribute.PosixFilePermission.OWNER_READ));
+            assertEquals(Files.getPosixFilePermissions(Files.writeString(dir.resolve("plain.txt"), "x")),
+                    Files.getPosixFilePermissions(file));
+        }
     }
 
     @Test
