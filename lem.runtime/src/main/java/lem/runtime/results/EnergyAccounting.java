@@ -22,14 +22,16 @@ import lem.api.energy.EnergyReading;
  * <li>a device reported by two processes of one cycle is counted once, with a warning;</li>
  * <li>an estimate is dropped when another source measures the same domain on the same host
  * (device names of estimates need not match the measured ones);</li>
- * <li>a system-wide figure is dropped when component figures of the same host are counted, since
- * it contains them.</li>
+ * <li>a system-wide figure (RAPL psys) contains the CPU packages and DRAM of its host, not discrete
+ * GPUs: measured package or DRAM figures replace it; a measured system figure replaces estimated
+ * ones.</li>
  * </ul>
  */
 final class EnergyAccounting {
     static final String SELECTION_RULE = "one figure per device (GPU by id, others by id and host); counter before "
             + "power integration before estimate; estimates dropped where the domain is measured; a system-wide "
-            + "figure dropped where its components are counted; a device reported by two processes counted once";
+            + "figure (containing CPU packages and DRAM, not discrete GPUs) dropped where those are measured, and "
+            + "preferred to their estimates; a device reported by two processes counted once";
 
     private EnergyAccounting() {
     }
@@ -98,11 +100,23 @@ final class EnergyAccounting {
                                 + " on this host is measured by " + measured.reading().source()));
             }
         }
-        for (Candidate winner : winners) {
-            if (winner.device().domain() == EnergyDomain.SYSTEM && !dropped.containsKey(winner)
-                    && winners.stream().anyMatch(other -> other.device().domain() != EnergyDomain.SYSTEM
-                            && !dropped.containsKey(other) && other.host().equals(winner.host()))) {
-                dropped.put(winner, "system-wide figure contains the component figures that are counted");
+        for (Candidate system : winners) {
+            if (system.device().domain() != EnergyDomain.SYSTEM || dropped.containsKey(system)) {
+                continue;
+            }
+            List<Candidate> contained = winners.stream()
+                    .filter(other -> !dropped.containsKey(other) && other.host().equals(system.host())
+                            && (other.device().domain() == EnergyDomain.CPU_PACKAGE
+                                    || other.device().domain() == EnergyDomain.DRAM))
+                    .toList();
+            boolean componentsMeasured = contained.stream().anyMatch(c -> c.device().method() != EnergyMethod.ESTIMATE);
+            if (componentsMeasured) {
+                dropped.put(system, "system-wide figure contains the CPU package and DRAM figures that are counted");
+            } else if (system.device().method() != EnergyMethod.ESTIMATE) {
+                contained.forEach(estimate -> dropped.put(estimate, "estimate; contained in the system-wide figure of "
+                        + system.reading().source()));
+            } else if (!contained.isEmpty()) {
+                dropped.put(system, "system-wide estimate contains the CPU package and DRAM estimates that are counted");
             }
         }
         List<DeviceEnergyFigure> figures = new ArrayList<>();

@@ -109,6 +109,34 @@ class EnergyMetricsTest {
     }
 
     @Test
+    void aSystemFigureIsNeverAddedToTheCpuFiguresItContains() {
+        DeviceEnergy psys = Fixtures.device("psys", EnergyDomain.SYSTEM, 900, EnergyMethod.COUNTER);
+        DeviceEnergy gpuBoard = Fixtures.gpu("GPU-0", 500);
+        DeviceEnergy cpuEstimate = Fixtures.device("cpu", EnergyDomain.CPU_PACKAGE, 200, EnergyMethod.ESTIMATE);
+        RawResult withEstimate = Fixtures.raw("exp", 1, 0, 0, 4 * S, List.of(),
+                List.of(Fixtures.reading("rapl", 0, 4 * S, psys), Fixtures.reading("nvml", 0, 4 * S, gpuBoard),
+                        Fixtures.reading("codecarbon", 0, 4 * S, cpuEstimate)),
+                List.of(), null);
+        EnergyMetrics energy = MetricsCalculator.compute(List.of(new CycleInput(1, List.of(withEstimate), Map.of())))
+                .energy();
+        // psys holds the CPU but not the discrete GPU: 900 + 500, the CPU estimate dropped
+        assertEquals(1400.0, energy.rawJoules(), EPS);
+        assertFalse(energy.devices().stream().filter(d -> d.deviceId().equals("cpu")).findFirst().orElseThrow()
+                .counted());
+
+        DeviceEnergy cpuPackage = Fixtures.device("package-0", EnergyDomain.CPU_PACKAGE, 300, EnergyMethod.COUNTER);
+        RawResult withPackage = Fixtures.raw("exp", 1, 0, 0, 4 * S, List.of(),
+                List.of(Fixtures.reading("rapl", 0, 4 * S, psys, cpuPackage)), List.of(), null);
+        EnergyMetrics measured = MetricsCalculator.compute(List.of(new CycleInput(1, List.of(withPackage), Map.of())))
+                .energy();
+        assertEquals(300.0, measured.rawJoules(), EPS);
+        DeviceEnergyFigure system = measured.devices().stream().filter(d -> d.domain() == EnergyDomain.SYSTEM)
+                .findFirst().orElseThrow();
+        assertFalse(system.counted());
+        assertTrue(system.reason().contains("contains"), system.reason());
+    }
+
+    @Test
     void throttlingIsSummedPerCauseWithOverlapsMerged() {
         List<ThrottlePeriod> periods = List.of(new ThrottlePeriod("GPU-0", "thermal", 0, 2 * S),
                 new ThrottlePeriod("GPU-0", "thermal", S, 3 * S), new ThrottlePeriod("GPU-1", "thermal", 0, S),

@@ -104,7 +104,7 @@ class MetricsCalculatorTest {
     void failedRequestsAreCountedButLeftOutOfLatency() {
         RequestTimeline ok = request("ok", 4, 0, 30 * MS, at(10 * MS, 1), at(30 * MS, 1));
         RequestTimeline failed = new RequestTimeline("bad", 4, 0, 0, 0, 500 * MS, List.of(), "error", "connection reset");
-        RawResult raw = Fixtures.raw("exp", 1, 0, 0, S(1), List.of(ok, failed), List.of(), List.of(), null);
+        RawResult raw = Fixtures.raw("exp", 1, 0, 0, seconds(1), List.of(ok, failed), List.of(), List.of(), null);
         WorkloadMetrics metrics = MetricsCalculator.compute(List.of(new CycleInput(1, List.of(raw), Map.of())));
         assertEquals(2, metrics.requests());
         assertEquals(1, metrics.failedRequests());
@@ -124,7 +124,7 @@ class MetricsCalculatorTest {
         assertNull(metrics.joulesPerOutputToken()); // no energy source
     }
 
-    private static long S(int seconds) {
+    private static long seconds(int seconds) {
         return seconds * Fixtures.S;
     }
 }
