@@ -1,0 +1,210 @@
+package lem.runtime.results;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Builds an experiment's {@link AggregatedResult} from its files alone: every
+ * {@code raw/cycle_<c>/process_<n>.json}, the power series they name, and {@code status.json} for
+ * the name. The end of a run and {@code lem:aggregate} both call {@link #aggregate(Path)}, so the
+ * numbers are the same.
+ */
+public final class Aggregator {
+    private static final Pattern CYCLE_DIR = Pattern.compile("cycle_(\\d+)");
+    private static final Pattern PROCESS_FILE = Pattern.compile("process_(\\d+)\\.json");
+
+    private Aggregator() {
+    }
+
+    /** How each figure is worked out; stored in the result so a reader need not guess. */
+    static Map<String, String> methods() {
+        Map<String, String> methods = new LinkedHashMap<>();
+        methods.put("percentiles", SampleSummary.PERCENTILE_METHOD + "; from all raw samples of all processes"
+                + " (and cycles), never means of per-request percentiles");
+        methods.put("ttft", "request start (sent, or generation began in-process) to the first token with content");
+        methods.put("itl", "gaps between consecutive token arrivals of one request; an arrival carrying several tokens "
+                + "is one gap and is counted as a multi-token chunk; trimmed ITL drops each request's first and last gap");
+        methods.put("tpot", "(E2E - TTFT) / (output tokens - 1), requests with 2 or more output tokens");
+        methods.put("failed_requests", "counted, left out of latency figures");
+        methods.put("prefill_decode_time", "prefill = request start to first token; decode = first token to end");
+        methods.put("throughput_window", "per cycle, first process start to last process end; overall, the sum of "
+                + "the cycles' windows");
+        methods.put("energy_selection", EnergyAccounting.SELECTION_RULE);
+        methods.put("energy_adjusted", "per device, max(0, raw - baseline mean power x window duration)");
+        methods.put("phase_energy", PhaseEnergy.SCALED_POWER_SERIES + ": each counted device's power integrated with "
+                + "trapezoids over the union of prefill intervals and of decode intervals, times counter / series "
+                + "over the whole window; " + PhaseEnergy.OVERLAP_RULE);
+        methods.put("multi_process", "energy, tokens and FLOPs summed over processes; processes of a cycle checked "
+                + "for overlap in time; a device reported by two processes counted once");
+        methods.put("cycle_statistics", "mean, sample standard deviation (n-1), coefficient of variation, 95% "
+                + "confidence interval mean +- t(0.975, n-1) s / sqrt(n) from the t distribution for every n >= 2");
+        methods.put("incomplete_raw_files", "reported in raw_files, left out of every metric and statistic together "
+                + "with the rest of their cycle");
+        return methods;
+    }
+
+    /**
+     * Aggregates one experiment directory.
+     *
+     * @throws ResultsFileException when there are no raw files or one cannot be read
+     */
+    public static AggregatedResult aggregate(Path experimentDir) {
+        Path rawDir = experimentDir.resolve(ResultsDirectory.RAW_DIR);
+        String experimentId = experimentDir.getFileName().toString();
+        List<String> warnings = new ArrayList<>();
+        TreeMap<Integer, List<RawResult>> byCycle = new TreeMap<>();
+        Map<RawResult, String> paths = new java.util.IdentityHashMap<>();
+        for (Path file : rawFiles(rawDir)) {
+            RawResult raw = ResultsJson.read(file, RawResult.class);
+            if (!RawResult.SCHEMA_VERSION.equals(raw.schemaVersion())) {
+                throw new ResultsFileException(file, "has schema_version " + raw.schemaVersion()
+                        + "; this version of lem reads schema_version " + RawResult.SCHEMA_VERSION);
+            }
+            String relative = experimentDir.relativize(file).toString().replace('\\', '/');
+            int fileCycle = Integer.parseInt(matchOf(CYCLE_DIR, file.getParent().getFileName().toString()));
+            int fileProcess = Integer.parseInt(matchOf(PROCESS_FILE, file.getFileName().toString()));
+            if (raw.cycle() != fileCycle || raw.process() != fileProcess) {
+                warnings.add(relative + " holds cycle " + raw.cycle() + " process " + raw.process()
+                        + "; its content is used");
+            }
+            if (!raw.experimentId().equals(experimentId)) {
+                warnings.add(relative + " belongs to experiment " + raw.experimentId() + ", not " + experimentId);
+            }
+            paths.put(raw, relative);
+            byCycle.computeIfAbsent(raw.cycle(), c -> new ArrayList<>()).add(raw);
+        }
+        if (byCycle.isEmpty()) {
+            throw new ResultsFileException(rawDir, "holds no raw results (raw/cycle_<c>/process_<n>.json): "
+                    + "nothing was measured, so there is nothing to aggregate");
+        }
+        int processesPerCycle = byCycle.values().stream().mapToInt(List::size).max().orElse(0);
+
+        List<RawFileEntry> entries = new ArrayList<>();
+        List<CycleInput> included = new ArrayList<>();
+        boolean complete = true;
+        for (Map.Entry<Integer, List<RawResult>> cycle : byCycle.entrySet()) {
+            List<RawResult> raws = cycle.getValue();
+            raws.sort(java.util.Comparator.comparingInt(RawResult::process));
+            String exclusion = "";
+            if (raws.stream().anyMatch(r -> !r.complete())) {
+                exclusion = "cycle " + cycle.getKey() + " has an incomplete process";
+            } else if (raws.size() < processesPerCycle) {
+                exclusion = "cycle " + cycle.getKey() + " has " + raws.size() + " of " + processesPerCycle
+                        + " processes";
+            }
+            for (RawResult raw : raws) {
+                boolean in = exclusion.isEmpty();
+                entries.add(new RawFileEntry(raw.cycle(), raw.process(), paths.get(raw), raw.complete(),
+                        raw.incompleteReason(), in, exclusion));
+                if (!raw.complete()) {
+                    warnings.add("cycle " + raw.cycle() + " process " + raw.process() + " is incomplete ("
+                            + raw.incompleteReason() + "): reported, left out of every metric and statistic");
+                }
+            }
+            if (!exclusion.isEmpty()) {
+                complete = false;
+                warnings.add(exclusion + ": the cycle is left out of every metric and statistic");
+                continue;
+            }
+            included.add(new CycleInput(cycle.getKey(), raws, powerSeries(experimentDir, raws, warnings)));
+        }
+
+        List<CycleResult> cycles = new ArrayList<>();
+        for (CycleInput cycle : included) {
+            cycles.add(new CycleResult(cycle.cycle(), MetricsCalculator.compute(List.of(cycle)),
+                    MetricsCalculator.requestMetrics(cycle)));
+        }
+        WorkloadMetrics overall = included.isEmpty() ? null : MetricsCalculator.compute(included);
+        if (included.isEmpty()) {
+            warnings.add("no cycle is complete: there are no metrics, only the list of raw files");
+        }
+        List<MetricStatistics> statistics = new ArrayList<>();
+        for (HeadlineMetric metric : HeadlineMetric.values()) {
+            List<Double> values = new ArrayList<>();
+            for (CycleResult cycle : cycles) {
+                Double value = metric.valueOf(cycle.metrics());
+                if (value != null) {
+                    values.add(value);
+                }
+            }
+            if (!values.isEmpty()) {
+                statistics.add(MetricStatistics.of(metric.key(), metric.unit(), values));
+            }
+        }
+        if (overall != null) {
+            warnings.addAll(overall.warnings());
+        }
+        RawResult first = byCycle.firstEntry().getValue().get(0);
+        return new AggregatedResult(RawResult.SCHEMA_VERSION, experimentId, nameOf(experimentDir, experimentId), complete,
+                included.size(), processesPerCycle, first.backend(), first.model(), methods(), entries, cycles, overall,
+                statistics, first.flopsChain(), List.copyOf(new java.util.LinkedHashSet<>(warnings)));
+    }
+
+    private static String nameOf(Path experimentDir, String experimentId) {
+        Path status = experimentDir.resolve(ResultsDirectory.STATUS_FILE);
+        if (Files.isRegularFile(status)) {
+            return ResultsJson.read(status, ExperimentStatus.class).name();
+        }
+        return experimentId;
+    }
+
+    private static Map<Integer, List<PowerSeriesPoint>> powerSeries(Path experimentDir, List<RawResult> raws,
+            List<String> warnings) {
+        Map<Integer, List<PowerSeriesPoint>> series = new TreeMap<>();
+        for (RawResult raw : raws) {
+            if (raw.powerSeriesFile() == null || raw.powerSeriesFile().isBlank()) {
+                continue;
+            }
+            Path file = experimentDir.resolve(raw.powerSeriesFile()).normalize();
+            if (!file.startsWith(experimentDir.normalize())) {
+                warnings.add("cycle " + raw.cycle() + " process " + raw.process() + ": power series " + raw.powerSeriesFile()
+                        + " lies outside the experiment directory; ignored");
+            } else if (!Files.isRegularFile(file)) {
+                warnings.add("cycle " + raw.cycle() + " process " + raw.process() + ": power series "
+                        + raw.powerSeriesFile() + " is missing");
+            } else {
+                series.put(raw.process(), PowerSeriesFile.read(file));
+            }
+        }
+        return series;
+    }
+
+    private static List<Path> rawFiles(Path rawDir) {
+        if (!Files.isDirectory(rawDir)) {
+            throw new ResultsFileException(rawDir, "does not exist: the experiment has no raw results to aggregate");
+        }
+        List<Path> files = new ArrayList<>();
+        try (Stream<Path> cycles = Files.list(rawDir)) {
+            for (Path cycleDir : cycles.filter(Files::isDirectory)
+                    .filter(p -> CYCLE_DIR.matcher(p.getFileName().toString()).matches()).toList()) {
+                try (Stream<Path> processes = Files.list(cycleDir)) {
+                    processes.filter(p -> PROCESS_FILE.matcher(p.getFileName().toString()).matches())
+                            .forEach(files::add);
+                }
+            }
+        } catch (IOException e) {
+            throw new ResultsFileException(rawDir, "cannot be listed: " + e.getMessage(), e);
+        }
+        files.sort(java.util.Comparator
+                .comparingInt((Path p) -> Integer.parseInt(matchOf(CYCLE_DIR, p.getParent().getFileName().toString())))
+                .thenComparingInt(p -> Integer.parseInt(matchOf(PROCESS_FILE, p.getFileName().toString()))));
+        return files;
+    }
+
+    private static String matchOf(Pattern pattern, String name) {
+        Matcher matcher = pattern.matcher(name);
+        if (!matcher.matches()) {
+            throw new IllegalStateException(name + " does not match " + pattern);
+        }
+        return matcher.group(1);
+    }
+}

@@ -1,0 +1,112 @@
+package lem.runtime.results;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One CSV row per experiment: {@code results/experiments.csv} and {@code lem:results export --csv}.
+ * Each headline metric has its overall value and the half width of its 95% interval across cycles.
+ */
+public final class ExperimentCsv {
+    private static final Object LOCK = new Object();
+
+    private ExperimentCsv() {
+    }
+
+    public static List<String> header() {
+        List<String> header = new ArrayList<>(List.of("experiment_id", "name", "status", "reason", "started_utc",
+                "cycles", "processes_per_cycle", "requests", "failed_requests", "input_tokens", "output_tokens",
+                "window_s", "energy_sources"));
+        for (HeadlineMetric metric : HeadlineMetric.values()) {
+            header.add(metric.key());
+            header.add(metric.key() + "_ci95_half_width");
+        }
+        return header;
+    }
+
+    /** The row of one experiment; the result may be null when it was never aggregated. */
+    public static List<String> row(ExperimentStatus status, AggregatedResult result, String experimentId) {
+        List<String> row = new ArrayList<>();
+        row.add(experimentId);
+        row.add(status == null ? (result == null ? "" : result.name()) : status.name());
+        row.add(status == null ? "" : status.state().name().toLowerCase(Locale.ROOT));
+        row.add(status == null || status.reason() == null ? "" : status.reason());
+        row.add(status == null ? "" : Instant.ofEpochMilli(status.startedEpochMillis()).toString());
+        WorkloadMetrics overall = result == null ? null : result.overall();
+        row.add(result == null ? "" : Integer.toString(result.cyclesMeasured()));
+        row.add(result == null ? "" : Integer.toString(result.processesPerCycle()));
+        row.add(overall == null ? "" : Long.toString(overall.requests()));
+        row.add(overall == null ? "" : Long.toString(overall.failedRequests()));
+        row.add(overall == null ? "" : Long.toString(overall.inputTokens()));
+        row.add(overall == null ? "" : Long.toString(overall.outputTokens()));
+        row.add(overall == null ? "" : number(overall.windowNanos() / 1e9));
+        row.add(overall == null ? "" : String.join(" ", overall.energy().sourcesUsed()));
+        for (HeadlineMetric metric : HeadlineMetric.values()) {
+            row.add(number(metric.valueOf(overall)));
+            MetricStatistics statistics = result == null ? null : result.statistic(metric.key());
+            row.add(statistics == null || statistics.ciHigh() == null ? ""
+                    : number((statistics.ciHigh() - statistics.ciLow()) / 2));
+        }
+        return row;
+    }
+
+    static String number(Double value) {
+        if (value == null || value.isNaN() || value.isInfinite()) {
+            return "";
+        }
+        // six significant digits, no exponent, no trailing zeros
+        return new java.math.BigDecimal(value).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
+    }
+
+    /** CSV text: the header and one row per given experiment. */
+    public static String text(List<List<String>> rows) {
+        StringBuilder text = new StringBuilder(CsvText.row(header())).append('\n');
+        rows.forEach(row -> text.append(CsvText.row(row)).append('\n'));
+        return text.toString();
+    }
+
+    /**
+     * Puts the experiment's row into {@code experiments.csv}: appended the first time, replaced when it
+     * is there already (a later aggregation or a change of state), the header written once. The file
+     * is rewritten atomically under a file lock, so two runs finishing together both keep their row.
+     */
+    static void upsert(Path csv, String experimentId, List<String> row) throws IOException {
+        synchronized (LOCK) {
+            Path lockFile = csv.resolveSibling("." + csv.getFileName() + ".lock");
+            try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = channel.lock()) {
+                List<String> lines = Files.isRegularFile(csv) ? Files.readAllLines(csv, StandardCharsets.UTF_8)
+                        : List.of();
+                StringBuilder text = new StringBuilder(CsvText.row(header())).append('\n');
+                boolean replaced = false;
+                for (int i = 1; i < lines.size(); i++) {
+                    String line = lines.get(i);
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    if (CsvText.split(line).get(0).equals(experimentId)) {
+                        if (!replaced) {
+                            text.append(CsvText.row(row)).append('\n');
+                            replaced = true;
+                        }
+                    } else {
+                        text.append(line).append('\n');
+                    }
+                }
+                if (!replaced) {
+                    text.append(CsvText.row(row)).append('\n');
+                }
+                AtomicFiles.write(csv, text.toString().getBytes(StandardCharsets.UTF_8));
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package lem.runtime.results;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/**
+ * The experiments under one results root: what {@code lem:results} and {@code lem:aggregate} read.
+ * An id may be given in full or as a prefix that only one experiment has.
+ */
+public final class ResultStore {
+    private final Path resultsRoot;
+
+    public ResultStore(Path resultsRoot) {
+        this.resultsRoot = resultsRoot;
+    }
+
+    public Path resultsRoot() {
+        return resultsRoot;
+    }
+
+    /** Every experiment, oldest first. */
+    public List<ExperimentSummary> list() {
+        List<ExperimentSummary> summaries = new ArrayList<>();
+        for (String id : ids()) {
+            ResultsDirectory directory = ResultsDirectory.existing(resultsRoot, id);
+            ExperimentStatus status = readQuietly(directory::status);
+            AggregatedResult result = readQuietly(directory::result);
+            WorkloadMetrics overall = result == null ? null : result.overall();
+            summaries.add(new ExperimentSummary(id,
+                    status != null ? status.name() : result != null ? result.name() : id,
+                    status == null ? null : status.state(), status == null ? null : status.reason(),
+                    status == null ? 0 : status.startedEpochMillis(), result == null ? null : result.cyclesMeasured(),
+                    HeadlineMetric.OUTPUT_TOKENS_PER_SECOND.valueOf(overall), HeadlineMetric.ENERGY_RAW.valueOf(overall),
+                    HeadlineMetric.JOULES_PER_OUTPUT_TOKEN.valueOf(overall), HeadlineMetric.TTFT_MEAN.valueOf(overall)));
+        }
+        summaries.sort(Comparator.comparingLong(ExperimentSummary::startedEpochMillis)
+                .thenComparing(ExperimentSummary::experimentId));
+        return summaries;
+    }
+
+    /**
+     * The stored aggregate of an experiment.
+     *
+     * @throws UnknownExperimentException when no experiment has the id
+     * @throws ResultsFileException when it was never aggregated or result.json is unreadable
+     */
+    public AggregatedResult load(String experimentId) {
+        ResultsDirectory directory = directory(experimentId);
+        AggregatedResult result = directory.result();
+        if (result == null) {
+            throw new ResultsFileException(directory.path().resolve(ResultsDirectory.RESULT_FILE),
+                    "does not exist: experiment " + directory.experimentId() + " was not aggregated"
+                            + " (run lem:aggregate " + directory.experimentId() + ")");
+        }
+        return result;
+    }
+
+    /** Aggregates an experiment again from its raw files and stores the result ({@code lem:aggregate}). */
+    public AggregatedResult aggregate(String experimentId) throws IOException {
+        ResultsDirectory directory = directory(experimentId);
+        AggregatedResult result = directory.aggregate();
+        directory.writeResult(result);
+        return result;
+    }
+
+    /** Headline metrics of two experiments, with the difference of b from a in percent. */
+    public Comparison compare(String experimentA, String experimentB) {
+        AggregatedResult a = load(experimentA);
+        AggregatedResult b = load(experimentB);
+        List<ComparisonRow> rows = new ArrayList<>();
+        for (HeadlineMetric metric : HeadlineMetric.values()) {
+            Double valueA = metric.valueOf(a.overall());
+            Double valueB = metric.valueOf(b.overall());
+            if (valueA == null && valueB == null) {
+                continue;
+            }
+            Double difference = valueA == null || valueB == null || valueA == 0 ? null
+                    : (valueB - valueA) / Math.abs(valueA) * 100;
+            MetricStatistics statsA = a.statistic(metric.key());
+            MetricStatistics statsB = b.statistic(metric.key());
+            Double halfA = halfWidth(statsA);
+            Double halfB = halfWidth(statsB);
+            Boolean overlap = halfA == null || halfB == null ? null
+                    : statsA.ciLow() <= statsB.ciHigh() && statsB.ciLow() <= statsA.ciHigh();
+            rows.add(new ComparisonRow(metric.key(), metric.unit(), valueA, valueB, difference, halfA, halfB, overlap));
+        }
+        List<String> notes = new ArrayList<>();
+        if (!Objects.equals(a.backend(), b.backend())) {
+            notes.add("backends differ: " + a.backend() + " vs " + b.backend());
+        }
+        String modelA = a.model() == null ? null : a.model().name();
+        String modelB = b.model() == null ? null : b.model().name();
+        if (!Objects.equals(modelA, modelB)) {
+            notes.add("models differ: " + modelA + " vs " + modelB);
+        }
+        if (a.cyclesMeasured() < 2 || b.cyclesMeasured() < 2) {
+            notes.add("an experiment has fewer than 2 cycles: no confidence interval, differences may be noise");
+        }
+        if (!a.complete() || !b.complete()) {
+            notes.add("an experiment is incomplete: see its raw_files");
+        }
+        return new Comparison(a.experimentId(), b.experimentId(), rows, notes);
+    }
+
+    /** CSV of the given experiments (all when none are given), in the {@code experiments.csv} format. */
+    public String exportCsv(String... experimentIds) {
+        List<String> ids = experimentIds == null || experimentIds.length == 0
+                ? list().stream().map(ExperimentSummary::experimentId).toList()
+                : Stream.of(experimentIds).map(id -> directory(id).experimentId()).toList();
+        List<List<String>> rows = new ArrayList<>();
+        for (String id : ids) {
+            ResultsDirectory directory = ResultsDirectory.existing(resultsRoot, id);
+            rows.add(ExperimentCsv.row(readQuietly(directory::status), readQuietly(directory::result), id));
+        }
+        return ExperimentCsv.text(rows);
+    }
+
+    /**
+     * The directory of an experiment, by full id or unique prefix.
+     *
+     * @throws UnknownExperimentException naming the nearest ids
+     */
+    public ResultsDirectory directory(String experimentId) {
+        List<String> ids = ids();
+        if (experimentId != null && ids.contains(experimentId)) {
+            return ResultsDirectory.existing(resultsRoot, experimentId);
+        }
+        String given = experimentId == null ? "" : experimentId;
+        List<String> prefixed = given.isEmpty() ? List.of() : ids.stream().filter(id -> id.startsWith(given)).toList();
+        if (prefixed.size() == 1) {
+            return ResultsDirectory.existing(resultsRoot, prefixed.get(0));
+        }
+        List<String> nearest = prefixed.size() > 1 ? prefixed.stream().limit(5).toList()
+                : ids.stream().sorted(Comparator.comparingInt((String id) -> editDistance(given, id))
+                        .thenComparing(Comparator.naturalOrder())).limit(3).toList();
+        throw new UnknownExperimentException(given, resultsRoot.toString(), nearest);
+    }
+
+    /** Ids of the experiment directories (those with a status.json or a raw folder). */
+    private List<String> ids() {
+        if (!Files.isDirectory(resultsRoot)) {
+            return List.of();
+        }
+        try (Stream<Path> children = Files.list(resultsRoot)) {
+            return children.filter(Files::isDirectory)
+                    .filter(dir -> Files.isRegularFile(dir.resolve(ResultsDirectory.STATUS_FILE))
+                            || Files.isDirectory(dir.resolve(ResultsDirectory.RAW_DIR)))
+                    .map(dir -> dir.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new ResultsFileException(resultsRoot, "cannot be listed: " + e.getMessage(), e);
+        }
+    }
+
+    private static Double halfWidth(MetricStatistics statistics) {
+        return statistics == null || statistics.ciHigh() == null ? null : (statistics.ciHigh() - statistics.ciLow()) / 2;
+    }
+
+    /** A listing shows what it can: a broken file leaves its fields empty instead of failing the list. */
+    private static <T> T readQuietly(java.util.function.Supplier<T> reader) {
+        try {
+            return reader.get();
+        } catch (ResultsFileException e) {
+            return null;
+        }
+    }
+
+    /** Levenshtein distance, for the nearest ids of a mistyped one. */
+    static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+}

@@ -1,0 +1,170 @@
+package lem.runtime.results;
+
+import static lem.runtime.results.Fixtures.MS;
+import static lem.runtime.results.Fixtures.S;
+import static lem.runtime.results.Fixtures.at;
+import static lem.runtime.results.Fixtures.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import lem.api.energy.DeviceEnergy;
+import lem.api.energy.EnergyDomain;
+import lem.api.energy.EnergyMethod;
+import lem.api.energy.ThrottlePeriod;
+
+class EnergyMetricsTest {
+    private static final double EPS = 1e-9;
+
+    private static List<PowerSeriesPoint> series(long[] seconds, double[] watts) {
+        List<PowerSeriesPoint> points = new java.util.ArrayList<>();
+        for (int i = 0; i < seconds.length; i++) {
+            points.add(new PowerSeriesPoint(seconds[i] * S, "nvml", "GPU-0", watts[i]));
+        }
+        return points;
+    }
+
+    /**
+     * Power 100 W at 0 s and 1 s, 300 W at 2 s and 3 s, 100 W at 4 s: the series integrates to
+     * 100 + 200 + 300 + 200 = 800 J; the counter says 1000 J, so every phase is scaled by 1.25.
+     * Request 1: start 1 s, first token 2 s, end 3 s. Request 2: start 2.5 s, first token 3 s, end 3.5 s.
+     * Prefill = [1, 2] + [2.5, 3] = 200 + 150 = 350 J of series.
+     * Decode = [2, 2.5] + [3, 3.5] (decode outside prefill) = 150 + 125 = 275 J.
+     * Other = [0, 1] + [3.5, 4] = 100 + 75 = 175 J.
+     */
+    @Test
+    void prefillAndDecodeEnergyFromAlignedSeriesScaledToCounter() {
+        RequestTimeline first = request("r1", 8, 1 * S, 3 * S, at(2 * S, 1), at(3 * S, 1));
+        RequestTimeline second = request("r2", 8, 2500 * MS, 3500 * MS, at(3 * S, 1), at(3500 * MS, 1));
+        RawResult raw = Fixtures.raw("exp", 1, 0, 0, 4 * S, List.of(first, second),
+                List.of(Fixtures.reading("nvml", 0, 4 * S, Fixtures.gpu("GPU-0", 1000))), List.of(), "series.csv");
+        CycleInput cycle = new CycleInput(1, List.of(raw),
+                Map.of(0, series(new long[] {0, 1, 2, 3, 4}, new double[] {100, 100, 300, 300, 100})));
+
+        PhaseEnergy phases = MetricsCalculator.compute(List.of(cycle)).phaseEnergy();
+
+        assertNotNull(phases);
+        assertEquals(PhaseEnergy.SCALED_POWER_SERIES, phases.method());
+        DevicePhaseEnergy device = phases.devices().get(0);
+        assertEquals(800.0, device.seriesJoules(), 1e-6);
+        assertEquals(1.25, device.scaleFactor(), 1e-9);
+        assertEquals(437.5, phases.prefillJoules(), 1e-6);
+        assertEquals(343.75, phases.decodeJoules(), 1e-6);
+        assertEquals(218.75, phases.otherJoules(), 1e-6);
+        assertEquals(1500 * MS, device.prefillNanos());
+        assertEquals(1000 * MS, device.decodeNanos());
+        assertEquals(1500 * MS, device.otherNanos());
+        assertEquals(1000.0, phases.prefillJoules() + phases.decodeJoules() + phases.otherJoules(), 1e-6);
+    }
+
+    @Test
+    void baselineAdjustmentSubtractsIdlePowerAndClampsAtZero() {
+        // 4 s window: GPU-0 1000 J with 300 W idle -> 1000 - 1200 < 0 -> 0; GPU-1 1000 J with 50 W -> 800 J
+        RawResult raw = Fixtures.raw("exp", 1, 0, 0, 4 * S, List.of(),
+                List.of(Fixtures.reading("nvml", 0, 4 * S, Fixtures.gpu("GPU-0", 1000), Fixtures.gpu("GPU-1", 1000))),
+                List.of(Fixtures.baseline("nvml", "GPU-0", 300), Fixtures.baseline("nvml", "GPU-1", 50)), null);
+        EnergyMetrics energy = MetricsCalculator.compute(List.of(new CycleInput(1, List.of(raw), Map.of()))).energy();
+        assertEquals(2000.0, energy.rawJoules(), EPS);
+        assertEquals(800.0, energy.adjustedJoules(), EPS);
+        DeviceEnergyFigure clamped = energy.devices().stream().filter(d -> d.deviceId().equals("GPU-0")).findFirst()
+                .orElseThrow();
+        assertEquals(0.0, clamped.adjustedJoules(), EPS);
+        assertEquals(300.0, clamped.baselineWatts(), EPS);
+    }
+
+    @Test
+    void aDeviceCoveredByTwoSourcesCountsOnceAndMeasurementsBeatEstimates() {
+        DeviceEnergy nvmlGpu = Fixtures.gpu("GPU-0", 500);
+        DeviceEnergy codecarbonGpu = Fixtures.device("GPU-0", EnergyDomain.GPU, 480, EnergyMethod.POWER_INTEGRATION);
+        DeviceEnergy codecarbonCpu = Fixtures.device("cpu", EnergyDomain.CPU_PACKAGE, 90, EnergyMethod.ESTIMATE);
+        DeviceEnergy codecarbonRam = Fixtures.device("ram", EnergyDomain.DRAM, 20, EnergyMethod.ESTIMATE);
+        DeviceEnergy raplPackage = Fixtures.device("package-0", EnergyDomain.CPU_PACKAGE, 120, EnergyMethod.COUNTER);
+        RawResult raw = Fixtures.raw("exp", 1, 0, 0, 4 * S, List.of(request("r", 1, 0, S, at(S, 1))),
+                List.of(Fixtures.reading("nvml", 0, 4 * S, nvmlGpu),
+                        Fixtures.reading("codecarbon", 0, 4 * S, codecarbonGpu, codecarbonCpu, codecarbonRam),
+                        Fixtures.reading("rapl", 0, 4 * S, raplPackage)),
+                List.of(), null);
+        WorkloadMetrics metrics = MetricsCalculator.compute(List.of(new CycleInput(1, List.of(raw), Map.of())));
+        EnergyMetrics energy = metrics.energy();
+        // GPU from nvml's counter, CPU from RAPL, RAM only estimated: 500 + 120 + 20
+        assertEquals(640.0, energy.rawJoules(), EPS);
+        assertEquals(590.0, energy.reportedJoulesBySource().get("codecarbon"), EPS);
+        assertEquals(List.of("nvml", "codecarbon", "rapl"), energy.sourcesUsed());
+        assertTrue(energy.includesEstimates());
+        DeviceEnergyFigure droppedGpu = energy.devices().stream()
+                .filter(d -> d.source().equals("codecarbon") && d.domain() == EnergyDomain.GPU).findFirst().orElseThrow();
+        assertFalse(droppedGpu.counted());
+        assertTrue(droppedGpu.reason().contains("nvml"), droppedGpu.reason());
+        DeviceEnergyFigure droppedCpu = energy.devices().stream().filter(d -> d.deviceId().equals("cpu")).findFirst()
+                .orElseThrow();
+        assertFalse(droppedCpu.counted());
+        assertTrue(droppedCpu.reason().contains("rapl"), droppedCpu.reason());
+        assertEquals(640.0, metrics.joulesPerOutputToken(), EPS); // one output token
+    }
+
+    @Test
+    void aSystemFigureIsNeverAddedToTheCpuFiguresItContains() {
+        DeviceEnergy psys = Fixtures.device("psys", EnergyDomain.SYSTEM, 900, EnergyMethod.COUNTER);
+        DeviceEnergy gpuBoard = Fixtures.gpu("GPU-0", 500);
+        DeviceEnergy cpuEstimate = Fixtures.device("cpu", EnergyDomain.CPU_PACKAGE, 200, EnergyMethod.ESTIMATE);
+        RawResult withEstimate = Fixtures.raw("exp", 1, 0, 0, 4 * S, List.of(),
+                List.of(Fixtures.reading("rapl", 0, 4 * S, psys), Fixtures.reading("nvml", 0, 4 * S, gpuBoard),
+                        Fixtures.reading("codecarbon", 0, 4 * S, cpuEstimate)),
+                List.of(), null);
+        EnergyMetrics energy = MetricsCalculator.compute(List.of(new CycleInput(1, List.of(withEstimate), Map.of())))
+                .energy();
+        // psys holds the CPU but not the discrete GPU: 900 + 500, the CPU estimate dropped
+        assertEquals(1400.0, energy.rawJoules(), EPS);
+        assertFalse(energy.devices().stream().filter(d -> d.deviceId().equals("cpu")).findFirst().orElseThrow()
+                .counted());
+
+        DeviceEnergy cpuPackage = Fixtures.device("package-0", EnergyDomain.CPU_PACKAGE, 300, EnergyMethod.COUNTER);
+        RawResult withPackage = Fixtures.raw("exp", 1, 0, 0, 4 * S, List.of(),
+                List.of(Fixtures.reading("rapl", 0, 4 * S, psys, cpuPackage)), List.of(), null);
+        EnergyMetrics measured = MetricsCalculator.compute(List.of(new CycleInput(1, List.of(withPackage), Map.of())))
+                .energy();
+        assertEquals(300.0, measured.rawJoules(), EPS);
+        DeviceEnergyFigure system = measured.devices().stream().filter(d -> d.domain() == EnergyDomain.SYSTEM)
+                .findFirst().orElseThrow();
+        assertFalse(system.counted());
+        assertTrue(system.reason().contains("contains"), system.reason());
+    }
+
+    @Test
+    void throttlingIsSummedPerCauseWithOverlapsMerged() {
+        List<ThrottlePeriod> periods = List.of(new ThrottlePeriod("GPU-0", "thermal", 0, 2 * S),
+                new ThrottlePeriod("GPU-0", "thermal", S, 3 * S), new ThrottlePeriod("GPU-1", "thermal", 0, S),
+                new ThrottlePeriod("GPU-0", "power", 0, 500 * MS));
+        RawResult raw = Fixtures.raw("exp", 1, 0, 0, 4 * S, List.of(),
+                List.of(Fixtures.reading("nvml", 0, 4 * S, periods, Fixtures.gpu("GPU-0", 10))), List.of(), null);
+        List<ThrottleSummary> throttling = MetricsCalculator
+                .compute(List.of(new CycleInput(1, List.of(raw), Map.of()))).throttling();
+        ThrottleSummary thermal = throttling.stream().filter(t -> t.cause().equals("thermal")).findFirst().orElseThrow();
+        assertEquals(4000.0, thermal.totalDurationMs(), EPS); // GPU-0 0..3 s merged, GPU-1 1 s
+        assertEquals(List.of("GPU-0", "GPU-1"), thermal.devices());
+        ThrottleSummary power = throttling.stream().filter(t -> t.cause().equals("power")).findFirst().orElseThrow();
+        assertEquals(500.0, power.totalDurationMs(), EPS);
+    }
+
+    @Test
+    void flopsRatiosUseExecutedCountsFirst() {
+        RawResult base = Fixtures.raw("exp", 1, 0, 0, 4 * S, List.of(request("r", 10, 0, S, at(S / 2, 1), at(S, 1))),
+                List.of(Fixtures.reading("nvml", 0, 4 * S, Fixtures.gpu("GPU-0", 100))), List.of(), null);
+        RawResult raw = new RawResult(base.schemaVersion(), base.experimentId(), 1, 0, base.host(),
+                base.wallClockAnchor(), base.window(), base.backend(), base.model(), base.requests(), base.energy(),
+                base.baseline(), new lem.api.backend.ExecutedOperations(1_000, 200, "matmuls"), null, List.of(), -1,
+                List.of(), null, true, null);
+        FlopsMetrics flops = MetricsCalculator.compute(List.of(new CycleInput(1, List.of(raw), Map.of()))).flops();
+        assertEquals(1_200, flops.totalFlops());
+        assertEquals(12.0, flops.flopsPerJoule(), EPS);
+        assertEquals(600.0, flops.flopsPerOutputToken(), EPS);
+        assertEquals(100.0, flops.flopsPerToken(), EPS);
+        assertEquals("HIGH", flops.confidence());
+    }
+}
