@@ -97,6 +97,12 @@ public final class ModelWeights {
         }
         for (TensorSpec spec : specs) {
             SafetensorsFolder.Entry entry = find(files, spec.name());
+            if (entry == null && spec.name().equals(WeightLayout.LM_HEAD)) {
+                // as Hugging Face does for such checkpoints: the output projection is the token embedding
+                note = "lm_head.weight is absent although tie_word_embeddings is false: the token embedding"
+                        + " is used as the output projection (tied)";
+                continue;
+            }
             if (entry == null) {
                 throw new ConfigException("tensor " + spec.name() + " is missing from the safetensors files in "
                         + folder + " (expected shape " + spec.shapeText() + ", model_type " + config.modelType()

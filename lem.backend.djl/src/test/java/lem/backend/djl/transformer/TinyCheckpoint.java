@@ -1,0 +1,141 @@
+package lem.backend.djl.transformer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Writes a tiny Hugging Face folder (config.json, model.safetensors in F32, tokenizer.json) with
+ * random weights, every tensor random including norm scales and biases, and keeps the values for
+ * the float64 reference.
+ */
+public final class TinyCheckpoint {
+
+    public final Map<String, Object> config;
+    public final Map<String, float[]> tensors = new LinkedHashMap<>();
+    public final Map<String, long[]> shapes = new LinkedHashMap<>();
+
+    private TinyCheckpoint(Map<String, Object> config) {
+        this.config = config;
+    }
+
+    /** Llama-style with grouped-query attention (4 heads, 2 KV heads), untied LM head. */
+    public static Map<String, Object> llamaConfig(String type) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("model_type", type);
+        c.put("vocab_size", 64);
+        c.put("hidden_size", 32);
+        c.put("num_hidden_layers", 2);
+        c.put("num_attention_heads", 4);
+        c.put("num_key_value_heads", 2);
+        c.put("intermediate_size", 48);
+        c.put("max_position_embeddings", 128);
+        c.put("rms_norm_eps", 1e-5);
+        c.put("rope_theta", 10000.0);
+        c.put("tie_word_embeddings", false);
+        c.put("eos_token_id", 2);
+        return c;
+    }
+
+    /** GPT-2 with tied embeddings. */
+    public static Map<String, Object> gpt2Config() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("model_type", "gpt2");
+        c.put("vocab_size", 64);
+        c.put("n_embd", 32);
+        c.put("n_layer", 2);
+        c.put("n_head", 4);
+        c.put("n_positions", 64);
+        c.put("layer_norm_epsilon", 1e-5);
+        c.put("eos_token_id", 63);
+        return c;
+    }
+
+    /** Random values for every tensor of the layout: matrices N(0, 0.1), norms 1 + N(0, 0.1), biases N(0, 0.1). */
+    public static TinyCheckpoint random(Map<String, Object> config, long seed) throws ConfigException {
+        TinyCheckpoint checkpoint = new TinyCheckpoint(config);
+        SplittableRandom random = new SplittableRandom(seed);
+        for (TensorSpec spec : WeightLayout.tensors(TransformerConfig.of(config, "test"))) {
+            float[] values = new float[(int) spec.elementCount()];
+            for (int i = 0; i < values.length; i++) {
+                double g = random.nextGaussian() * 0.1;
+                values[i] = (float) (spec.init() == TensorSpec.Init.ONES ? 1 + g : g);
+            }
+            checkpoint.tensors.put(spec.name(), values);
+            checkpoint.shapes.put(spec.name(), spec.shape());
+        }
+        return checkpoint;
+    }
+
+    /** Writes config.json and model.safetensors (F32) into the folder. */
+    public void write(Path folder) throws IOException {
+        write(folder, tensors.keySet().stream().toList(), Map.of());
+    }
+
+    /**
+     * Writes the named tensors, with shapes overridden where {@code wrongShapes} says so (their
+     * data sized to match, so only the shape is wrong).
+     */
+    public void write(Path folder, List<String> names, Map<String, long[]> wrongShapes) throws IOException {
+        Files.createDirectories(folder);
+        Files.writeString(folder.resolve("config.json"), toJson(config), StandardCharsets.UTF_8);
+        StringBuilder header = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
+        List<float[]> data = new ArrayList<>();
+        long offset = 0;
+        for (String name : names) {
+            long[] shape = wrongShapes.getOrDefault(name, shapes.get(name));
+            long count = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+            float[] values = Arrays.copyOf(tensors.get(name), (int) count);
+            header.append(",\"").append(name).append("\":{\"dtype\":\"F32\",\"shape\":")
+                    .append(Arrays.toString(shape).replace(" ", "")).append(",\"data_offsets\":[").append(offset)
+                    .append(',').append(offset + 4 * count).append("]}");
+            offset += 4 * count;
+            data.add(values);
+        }
+        header.append('}');
+        byte[] headerBytes = header.toString().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate((int) (8 + headerBytes.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(headerBytes.length).put(headerBytes);
+        for (float[] values : data) {
+            for (float v : values) {
+                out.putFloat(v);
+            }
+        }
+        Files.write(folder.resolve("model.safetensors"), out.array());
+    }
+
+    /** A WordLevel tokenizer.json: "w0" .. "w{vocab-1}", split on whitespace. */
+    public static void writeWordLevelTokenizer(Path folder, int vocab) throws IOException {
+        StringBuilder words = new StringBuilder();
+        for (int i = 0; i < vocab; i++) {
+            words.append(i == 0 ? "" : ",").append("\"w").append(i).append("\":").append(i);
+        }
+        String json = "{\"version\":\"1.0\",\"truncation\":null,\"padding\":null,\"added_tokens\":[],"
+                + "\"normalizer\":null,\"pre_tokenizer\":{\"type\":\"Whitespace\"},\"post_processor\":null,"
+                + "\"decoder\":null,\"model\":{\"type\":\"WordLevel\",\"vocab\":{" + words
+                + "},\"unk_token\":\"w0\"}}";
+        Files.writeString(folder.resolve("tokenizer.json"), json, StandardCharsets.UTF_8);
+    }
+
+    private static String toJson(Map<String, Object> map) {
+        StringBuilder out = new StringBuilder("{");
+        for (Map.Entry<String, Object> e : map.entrySet()) {
+            if (out.length() > 1) {
+                out.append(',');
+            }
+            out.append('"').append(e.getKey()).append("\":");
+            Object v = e.getValue();
+            out.append(v instanceof String ? "\"" + v + "\"" : String.valueOf(v));
+        }
+        return out.append('}').toString();
+    }
+}
