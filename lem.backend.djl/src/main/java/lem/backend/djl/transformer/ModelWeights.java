@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -141,9 +142,19 @@ public final class ModelWeights {
             floats.get(values);
             return manager.create(values, shape);
         }
-        ByteBuffer direct = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.nativeOrder());
-        direct.put(data).flip();
-        return manager.create(direct, shape, dtype.equals("F16") ? DataType.FLOAT16 : DataType.BFLOAT16);
+        if (dtype.equals("BF16")) {
+            // bfloat16 is the upper half of a float32; widened here because DJL 0.35.1's JNI aborts on
+            // bfloat16 tensors
+            ShortBuffer halves = data.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+            float[] values = new float[halves.remaining()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = Float.intBitsToFloat((halves.get(i) & 0xffff) << 16);
+            }
+            return manager.create(values, shape);
+        }
+        ByteBuffer direct = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        direct.put(data.order(ByteOrder.LITTLE_ENDIAN)).flip();
+        return manager.create(direct, shape, DataType.FLOAT16);
     }
 
     private static SafetensorsFolder.Entry find(SafetensorsFolder files, String name) {

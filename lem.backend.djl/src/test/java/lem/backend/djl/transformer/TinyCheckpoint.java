@@ -78,14 +78,43 @@ public final class TinyCheckpoint {
 
     /** Writes config.json and model.safetensors (F32) into the folder. */
     public void write(Path folder) throws IOException {
-        write(folder, tensors.keySet().stream().toList(), Map.of());
+        write(folder, tensors.keySet().stream().toList(), Map.of(), "F32");
+    }
+
+    /** Writes every tensor in a safetensors dtype: F32, F16 or BF16. */
+    public void write(Path folder, String dtype) throws IOException {
+        write(folder, tensors.keySet().stream().toList(), Map.of(), dtype);
+    }
+
+    public void write(Path folder, List<String> names, Map<String, long[]> wrongShapes) throws IOException {
+        write(folder, names, wrongShapes, "F32");
+    }
+
+    /** A copy whose values are rounded to what the dtype can hold (so F32 and F16/BF16 folders agree). */
+    public TinyCheckpoint roundTo(String dtype) {
+        TinyCheckpoint copy = new TinyCheckpoint(config);
+        copy.shapes.putAll(shapes);
+        for (Map.Entry<String, float[]> e : tensors.entrySet()) {
+            float[] values = e.getValue().clone();
+            for (int i = 0; i < values.length; i++) {
+                values[i] = switch (dtype) {
+                    case "F16" -> fromHalf(toHalf(values[i]));
+                    case "BF16" -> Float.intBitsToFloat(Float.floatToIntBits(values[i]) & 0xffff0000);
+                    default -> values[i];
+                };
+            }
+            copy.tensors.put(e.getKey(), values);
+        }
+        return copy;
     }
 
     /**
      * Writes the named tensors, with shapes overridden where {@code wrongShapes} says so (their
      * data sized to match, so only the shape is wrong).
      */
-    public void write(Path folder, List<String> names, Map<String, long[]> wrongShapes) throws IOException {
+    private void write(Path folder, List<String> names, Map<String, long[]> wrongShapes, String dtype)
+            throws IOException {
+        int bytes = dtype.equals("F32") ? 4 : 2;
         Files.createDirectories(folder);
         Files.writeString(folder.resolve("config.json"), toJson(config), StandardCharsets.UTF_8);
         StringBuilder header = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
@@ -95,10 +124,10 @@ public final class TinyCheckpoint {
             long[] shape = wrongShapes.getOrDefault(name, shapes.get(name));
             long count = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
             float[] values = Arrays.copyOf(tensors.get(name), (int) count);
-            header.append(",\"").append(name).append("\":{\"dtype\":\"F32\",\"shape\":")
+            header.append(",\"").append(name).append("\":{\"dtype\":\"").append(dtype).append("\",\"shape\":")
                     .append(Arrays.toString(shape).replace(" ", "")).append(",\"data_offsets\":[").append(offset)
-                    .append(',').append(offset + 4 * count).append("]}");
-            offset += 4 * count;
+                    .append(',').append(offset + bytes * count).append("]}");
+            offset += bytes * count;
             data.add(values);
         }
         header.append('}');
@@ -107,7 +136,11 @@ public final class TinyCheckpoint {
         out.putLong(headerBytes.length).put(headerBytes);
         for (float[] values : data) {
             for (float v : values) {
-                out.putFloat(v);
+                switch (dtype) {
+                    case "F16" -> out.putShort(toHalf(v));
+                    case "BF16" -> out.putShort((short) (Float.floatToIntBits(v) >>> 16));
+                    default -> out.putFloat(v);
+                }
             }
         }
         Files.write(folder.resolve("model.safetensors"), out.array());
@@ -137,5 +170,47 @@ public final class TinyCheckpoint {
             out.append(v instanceof String ? "\"" + v + "\"" : String.valueOf(v));
         }
         return out.append('}').toString();
+    }
+
+    /** IEEE half precision bits of a float, rounding half up (enough for test weights). */
+    static short toHalf(float f) {
+        int bits = Float.floatToIntBits(f);
+        int sign = (bits >>> 16) & 0x8000;
+        int exponent = ((bits >>> 23) & 0xff) - 127 + 15;
+        int mantissa = bits & 0x7fffff;
+        if (exponent <= 0) {
+            if (exponent < -10) {
+                return (short) sign;
+            }
+            mantissa |= 0x800000;
+            int shift = 14 - exponent;
+            int half = mantissa >> shift;
+            if (((mantissa >> (shift - 1)) & 1) != 0) {
+                half++;
+            }
+            return (short) (sign | half);
+        }
+        if (exponent >= 31) {
+            return (short) (sign | 0x7c00);
+        }
+        int half = sign | (exponent << 10) | (mantissa >> 13);
+        if ((mantissa & 0x1000) != 0) {
+            half++;
+        }
+        return (short) half;
+    }
+
+    static float fromHalf(short h) {
+        int sign = (h & 0x8000) << 16;
+        int exponent = (h >>> 10) & 0x1f;
+        int mantissa = h & 0x3ff;
+        if (exponent == 0) {
+            float v = mantissa * (float) Math.pow(2, -24);
+            return sign != 0 ? -v : v;
+        }
+        if (exponent == 31) {
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
+        }
+        return Float.intBitsToFloat(sign | ((exponent - 15 + 127) << 23) | (mantissa << 13));
     }
 }
