@@ -164,6 +164,11 @@ final class DjlModel implements LoadedModel {
                         + decode.maxNewTokens() + " new tokens = " + needed + " exceed the model's "
                         + config.maxPositions() + " positions");
             }
+            if (config.slidingWindow() > 0 && needed > config.slidingWindow()) {
+                throw new BackendException("request " + request.id() + ": " + needed + " tokens exceed the model's"
+                        + " sliding_window of " + config.slidingWindow() + ", which the djl backend does not apply;"
+                        + " shorten the prompt or max_new_tokens");
+            }
             prompts[r] = ids;
         }
         return prompts;

@@ -9,7 +9,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import lem.api.backend.GenerationRequest;
 import lem.api.backend.GenerationResult;
+import lem.api.backend.Prompt;
+import lem.api.model.ModelSpec;
+import lem.api.model.Precision;
+import lem.backend.djl.transformer.TinyCheckpoint;
 import lem.api.backend.InferenceBackend;
 import lem.api.backend.LoadedModel;
 import org.apache.felix.framework.FrameworkFactory;
@@ -70,6 +75,18 @@ class DjlBundleIT {
                 assertEquals(2, result.requests().size());
                 assertEquals(8, recorder.tokens.size());
                 assertTrue(result.operations().orElseThrow().totalFlops() > 0);
+            }
+            // a local folder with a tokenizer.json: the tokenizers native library must load from the bundle
+            Path folder = storage.resolve("tiny-llama");
+            TinyCheckpoint.random(TinyCheckpoint.llamaConfig("llama"), 4).write(folder);
+            TinyCheckpoint.writeWordLevelTokenizer(folder, 64);
+            ModelSpec local = new ModelSpec("local", folder.toString(), Precision.FLOAT32, "none", 0, Map.of());
+            try (LoadedModel model = backend.open(local, Fixtures.batches(1))) {
+                GenerationResult result = model.generate(
+                        List.of(new GenerationRequest("text", Prompt.ofText("w1 w2 w3"), 0)), Fixtures.greedy(3),
+                        new Fixtures.Recorder());
+                assertEquals(3, result.requests().get(0).inputTokens());
+                assertEquals(3, result.requests().get(0).outputTokens());
             }
             tracker.close();
         } finally {

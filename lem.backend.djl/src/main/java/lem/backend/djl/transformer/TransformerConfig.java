@@ -39,6 +39,7 @@ public final class TransformerConfig {
     private final boolean mlpBias;
     private final double initializerRange;
     private final List<Integer> eosTokenIds;
+    private final int slidingWindow;
     private final Map<String, Object> raw;
 
     private TransformerConfig(Map<String, Object> config, String source) throws ConfigException {
@@ -115,6 +116,10 @@ public final class TransformerConfig {
         }
         initializerRange = optionalDouble(config, source, "initializer_range", 0.02);
         eosTokenIds = readEos(config.get("eos_token_id"));
+        // Mistral always applies sliding_window; Qwen2 only with use_sliding_window
+        boolean windowed = modelType.equals("mistral")
+                || (modelType.equals("qwen2") && Boolean.TRUE.equals(config.get("use_sliding_window")));
+        slidingWindow = windowed ? optionalInt(config, source, "sliding_window", 0) : 0;
     }
 
     /**
@@ -206,6 +211,8 @@ public final class TransformerConfig {
     /** Standard deviation of synthetic weights. */
     public double initializerRange() { return initializerRange; }
     public List<Integer> eosTokenIds() { return eosTokenIds; }
+    /** Attention window in tokens, or 0 for full attention (not applied: longer sequences are refused). */
+    public int slidingWindow() { return slidingWindow; }
     /** The config map as given. */
     public Map<String, Object> raw() { return raw; }
 }
