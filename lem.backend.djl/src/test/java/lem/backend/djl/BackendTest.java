@@ -67,6 +67,21 @@ class BackendTest {
     }
 
     @Test
+    void aShardedCheckpointGeneratesWhatTheSingleFileGenerates() throws Exception {
+        TinyCheckpoint checkpoint = TinyCheckpoint.random(TinyCheckpoint.llamaConfig("mistral"), 10);
+        checkpoint.write(folder.resolve("single"));
+        checkpoint.writeSharded(folder.resolve("sharded"));
+        List<GenerationRequest> requests = Fixtures.prompts(2, 7, 64, 8);
+        int[][] single;
+        try (DjlModel model = (DjlModel) backend.open(local(folder.resolve("single")), Fixtures.batches(2))) {
+            single = generate(model, requests, Fixtures.greedy(5));
+        }
+        try (DjlModel model = (DjlModel) backend.open(local(folder.resolve("sharded")), Fixtures.batches(2))) {
+            assertArrayEqualsRows(single, generate(model, requests, Fixtures.greedy(5)));
+        }
+    }
+
+    @Test
     void gpt2TiedCheckpointCountsTheSharedEmbeddingOnce() throws Exception {
         TinyCheckpoint checkpoint = TinyCheckpoint.random(TinyCheckpoint.gpt2Config(), 6);
         checkpoint.write(folder);

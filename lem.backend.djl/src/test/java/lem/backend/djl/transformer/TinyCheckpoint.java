@@ -112,8 +112,29 @@ public final class TinyCheckpoint {
      * Writes the named tensors, with shapes overridden where {@code wrongShapes} says so (their
      * data sized to match, so only the shape is wrong).
      */
+    /** Writes the tensors into two shards with a {@code model.safetensors.index.json}, as large checkpoints come. */
+    public void writeSharded(Path folder) throws IOException {
+        List<String> names = tensors.keySet().stream().toList();
+        List<String> first = names.subList(0, names.size() / 2);
+        List<String> second = names.subList(names.size() / 2, names.size());
+        writeShard(folder, "model-00001-of-00002.safetensors", first, Map.of(), "F32");
+        writeShard(folder, "model-00002-of-00002.safetensors", second, Map.of(), "F32");
+        StringBuilder index = new StringBuilder("{\"metadata\":{},\"weight_map\":{");
+        for (int i = 0; i < names.size(); i++) {
+            index.append(i == 0 ? "" : ",").append('"').append(names.get(i)).append("\":\"")
+                    .append(i < first.size() ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors")
+                    .append('"');
+        }
+        Files.writeString(folder.resolve("model.safetensors.index.json"), index.append("}}"), StandardCharsets.UTF_8);
+    }
+
     private void write(Path folder, List<String> names, Map<String, long[]> wrongShapes, String dtype)
             throws IOException {
+        writeShard(folder, "model.safetensors", names, wrongShapes, dtype);
+    }
+
+    private void writeShard(Path folder, String file, List<String> names, Map<String, long[]> wrongShapes,
+            String dtype) throws IOException {
         int bytes = dtype.equals("F32") ? 4 : 2;
         Files.createDirectories(folder);
         Files.writeString(folder.resolve("config.json"), toJson(config), StandardCharsets.UTF_8);
@@ -143,7 +164,7 @@ public final class TinyCheckpoint {
                 }
             }
         }
-        Files.write(folder.resolve("model.safetensors"), out.array());
+        Files.write(folder.resolve(file), out.array());
     }
 
     /** A WordLevel tokenizer.json: "w0" .. "w{vocab-1}", split on whitespace. */
