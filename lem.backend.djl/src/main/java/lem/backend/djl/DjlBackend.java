@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -50,6 +51,8 @@ public class DjlBackend implements InferenceBackend {
     public static final String CACHE_PROPERTY = "lem.djl.cache";
     static final String ENGINE = "PyTorch";
     static final String PYTORCH_VERSION = "2.7.1";
+    /** The one backend option: PyTorch intra-op threads on CPU. */
+    static final String THREADS_OPTION = "threads";
 
     @ObjectClassDefinition(name = "lem DJL backend", description = "In-process generation on DJL's PyTorch engine")
     public @interface Config {
@@ -172,6 +175,12 @@ public class DjlBackend implements InferenceBackend {
                         + "): " + e.getMessage(), e);
             }
             Device device = device(settings.device(), engine);
+            Object threads = settings.options().get(THREADS_OPTION);
+            if (threads != null) {
+                // process-wide in libtorch: the last model opened with this option sets it for all
+                JniUtils.setNumThreads(((Number) threads).intValue());
+                notes.put(THREADS_OPTION, "PyTorch intra-op threads set to " + threads + " for the whole process");
+            }
             NDManager manager = engine.newBaseManager(device);
             ModelWeights weights = null;
             HuggingFaceTokenizer tokenizer = null;
@@ -266,8 +275,15 @@ public class DjlBackend implements InferenceBackend {
             throw new BackendException("batching " + settings.batching()
                     + " is not supported by the djl backend; allowed: STATIC, SORTED_STATIC");
         }
-        if (!settings.options().isEmpty()) {
-            throw new BackendException("the djl backend takes no options; found: " + settings.options().keySet());
+        for (Map.Entry<String, Object> option : settings.options().entrySet()) {
+            if (!option.getKey().equals(THREADS_OPTION)) {
+                throw new BackendException("djl option '" + option.getKey() + "' is unknown; allowed: "
+                        + THREADS_OPTION);
+            }
+            if (!(option.getValue() instanceof Number n) || n.intValue() < 1 || n.doubleValue() != n.intValue()) {
+                throw new BackendException("djl option " + THREADS_OPTION + " = " + option.getValue()
+                        + " must be a positive integer (PyTorch intra-op threads)");
+            }
         }
     }
 }

@@ -222,6 +222,11 @@ class BackendTest {
         BackendException device = assertThrows(BackendException.class, () -> backend.open(
                 Fixtures.synthetic("gpt2-tiny"), new BackendSettings("tpu", BatchingMode.STATIC, 1, Map.of())));
         assertTrue(device.getMessage().contains("cpu, cuda, cuda:N"), device.getMessage());
+        BackendException option = assertThrows(BackendException.class, () -> backend.open(
+                Fixtures.synthetic("gpt2-tiny"), new BackendSettings("cpu", BatchingMode.STATIC, 1,
+                        Map.of("thread", 2))));
+        assertTrue(option.getMessage().contains("'thread'") && option.getMessage().contains("threads"),
+                option.getMessage());
         BackendException precision = assertThrows(BackendException.class, () -> backend.open(
                 new ModelSpec("synthetic", "gpt2-tiny", Precision.INT8, "none", 1, Map.of()), Fixtures.batches(1)));
         assertTrue(precision.getMessage().contains("float32, float16"), precision.getMessage());
