@@ -171,6 +171,11 @@ public class DjlBackend implements InferenceBackend {
             try {
                 engine = Engine.getEngine(ENGINE);
             } catch (RuntimeException | LinkageError e) {
+                if (loadedByEarlierRevision(e)) {
+                    throw new BackendException("DJL's native libraries were loaded by an earlier revision of the"
+                            + " lem.backend.djl bundle; a JNI library binds to one class loader for the life of the"
+                            + " JVM, so this revision can run only after the host restarts", e);
+                }
                 throw new BackendException("DJL's PyTorch engine could not start (offline, native cache " + cacheFolder
                         + "): " + e.getMessage(), e);
             }
@@ -210,6 +215,15 @@ public class DjlBackend implements InferenceBackend {
                 throw new BackendException("DJL could not load " + model.name() + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    private static boolean loadedByEarlierRevision(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof UnsatisfiedLinkError && String.valueOf(t.getMessage()).contains("another classloader")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static HuggingFaceTokenizer tokenizer(Path folder, Map<String, String> notes) {

@@ -2,6 +2,7 @@ package lem.backend.djl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import lem.api.backend.BackendException;
 import lem.api.backend.GenerationRequest;
 import lem.api.backend.GenerationResult;
 import lem.api.backend.Prompt;
@@ -23,6 +25,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.launch.Framework;
+import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
@@ -89,6 +92,25 @@ class DjlBundleIT {
                 assertEquals(3, result.requests().get(0).outputTokens());
             }
             tracker.close();
+
+            // JNI libraries bind to one class loader per JVM: an updated revision of this bundle cannot
+            // load DJL's natives again, and says so instead of failing obscurely
+            backendBundle.update();
+            framework.adapt(FrameworkWiring.class).refreshBundles(List.of(backendBundle));
+            ServiceTracker<InferenceBackend, InferenceBackend> updatedTracker = new ServiceTracker<>(context,
+                    context.createFilter("(" + InferenceBackend.NAME + "=djl)"), null);
+            updatedTracker.open();
+            InferenceBackend updated = null;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while ((updated == null || updated == backend) && System.nanoTime() < deadline) {
+                updated = updatedTracker.waitForService(1000);
+            }
+            assertNotNull(updated);
+            InferenceBackend revision = updated;
+            BackendException refused = assertThrows(BackendException.class,
+                    () -> revision.open(Fixtures.synthetic("llama-tiny"), Fixtures.batches(1)));
+            assertTrue(refused.getMessage().contains("restarts"), refused.getMessage());
+            updatedTracker.close();
         } finally {
             framework.stop();
             framework.waitForStop(30_000);
