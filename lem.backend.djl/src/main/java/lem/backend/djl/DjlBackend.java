@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import lem.api.backend.BackendException;
@@ -242,7 +243,7 @@ public class DjlBackend implements InferenceBackend {
     }
 
     private static Device device(String name, Engine engine) throws BackendException {
-        String lower = name.trim().toLowerCase(java.util.Locale.ROOT);
+        String lower = name.trim().toLowerCase(Locale.ROOT);
         if (lower.equals("cpu")) {
             return Device.cpu();
         }
