@@ -1,0 +1,304 @@
+package lem.backend.djl;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import lem.api.backend.BackendException;
+import lem.api.backend.BackendInfo;
+import lem.api.backend.BackendSettings;
+import lem.api.backend.BatchingMode;
+import lem.api.backend.Capabilities;
+import lem.api.backend.InferenceBackend;
+import lem.api.backend.InferenceBackendService;
+import lem.api.backend.LoadedModel;
+import lem.api.backend.Parallelism;
+import lem.api.model.ModelDescription;
+import lem.api.model.ModelSpec;
+import lem.api.model.Precision;
+import lem.backend.djl.transformer.ConfigException;
+import lem.backend.djl.transformer.Decoder;
+import lem.backend.djl.transformer.JsonFiles;
+import lem.backend.djl.transformer.ModelPresets;
+import lem.backend.djl.transformer.ModelWeights;
+import lem.backend.djl.transformer.TransformerConfig;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * In-process generation on DJL's PyTorch engine: decoder-only transformers (GPT-2, Llama, Mistral,
+ * Qwen2) implemented on NDArrays, from seeded synthetic weights or a local Hugging Face folder.
+ */
+@Component(service = InferenceBackend.class, configurationPid = DjlBackend.PID)
+@InferenceBackendService(name = DjlBackend.NAME)
+@Designate(ocd = DjlBackend.Config.class)
+public class DjlBackend implements InferenceBackend {
+
+    public static final String NAME = "djl";
+    static final String PID = "lem.backend.djl";
+    /** System property that moves DJL's native cache (the config wins when it sets a folder). */
+    public static final String CACHE_PROPERTY = "lem.djl.cache";
+    static final String ENGINE = "PyTorch";
+    static final String PYTORCH_VERSION = "2.7.1";
+    /** The one backend option: PyTorch intra-op threads on CPU. */
+    static final String THREADS_OPTION = "threads";
+
+    @ObjectClassDefinition(name = "lem DJL backend", description = "In-process generation on DJL's PyTorch engine")
+    public @interface Config {
+        @AttributeDefinition(name = "Native cache folder", description = "Where DJL unpacks libtorch and the"
+                + " tokenizers library; empty: the system property lem.djl.cache, else ${user.home}/.lem/djl-cache")
+        String native_cache_folder() default "";
+    }
+
+    private volatile Path cacheFolder;
+
+    /** For Declarative Services; {@link #activate} configures the natives. */
+    public DjlBackend() {
+    }
+
+    /** Outside a framework (tests, the benchmark): natives unpack into {@code cacheFolder}. */
+    public DjlBackend(Path cacheFolder) {
+        useCache(cacheFolder);
+    }
+
+    @Activate
+    void activate(Config config) {
+        String configured = config.native_cache_folder();
+        useCache(configured != null && !configured.isBlank() ? Path.of(configured) : defaultCacheFolder());
+    }
+
+    /** The system property {@value #CACHE_PROPERTY}, else {@code ${user.home}/.lem/djl-cache}. */
+    public static Path defaultCacheFolder() {
+        String property = System.getProperty(CACHE_PROPERTY);
+        if (property != null && !property.isBlank()) {
+            return Path.of(property);
+        }
+        return Path.of(System.getProperty("user.home"), ".lem", "djl-cache");
+    }
+
+    private void useCache(Path folder) {
+        cacheFolder = folder.toAbsolutePath();
+        // DJL reads these as system properties; they are process-wide, as DJL's engine is
+        System.setProperty("DJL_CACHE_DIR", cacheFolder.toString());
+        System.setProperty("ai.djl.offline", "true");
+    }
+
+    /** Where DJL's natives are unpacked. */
+    public Path cacheFolder() {
+        return cacheFolder;
+    }
+
+    @Override
+    public BackendInfo info() {
+        Capabilities capabilities = new Capabilities(true, EnumSet.of(BatchingMode.STATIC, BatchingMode.SORTED_STATIC),
+                Set.of("cpu", "cuda"), EnumSet.of(Precision.FLOAT32, Precision.FLOAT16),
+                EnumSet.of(Parallelism.NONE), true, Set.of("synthetic", "local"));
+        return new BackendInfo(NAME, "in-process decoder-only transformers (GPT-2, Llama, Mistral, Qwen2) on DJL",
+                "DJL " + djlVersion() + " / PyTorch " + PYTORCH_VERSION, capabilities);
+    }
+
+    private static String djlVersion() {
+        try (BundleClassLoaderScope scope = BundleClassLoaderScope.enter()) {
+            return Engine.getDjlVersion();
+        } catch (RuntimeException e) {
+            return "0.35.1";
+        }
+    }
+
+    @Override
+    public LoadedModel open(ModelSpec model, BackendSettings settings) throws BackendException {
+        if (cacheFolder == null) {
+            useCache(defaultCacheFolder());
+        }
+        checkSettings(model, settings);
+        DataType dtype = switch (model.precision()) {
+            case FLOAT16 -> DataType.FLOAT16;
+            default -> DataType.FLOAT32;
+        };
+        Map<String, String> notes = new LinkedHashMap<>();
+        Path folder = null;
+        Map<String, Object> configMap;
+        String configSource;
+        try {
+            if (model.source().equals("synthetic")) {
+                if (ModelPresets.names().contains(model.name())) {
+                    configMap = ModelPresets.config(model.name());
+                    configSource = "preset " + model.name();
+                } else {
+                    Path path = Path.of(model.name());
+                    Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
+                    if (!Files.isRegularFile(file)) {
+                        throw new BackendException("synthetic model '" + model.name() + "' is neither a preset "
+                                + ModelPresets.names() + " nor an existing config.json (or a folder holding one)");
+                    }
+                    configMap = JsonFiles.readObject(file);
+                    configSource = file.toString();
+                }
+                notes.put("weights", "synthetic: normal(0, initializer_range) with seed " + model.seed()
+                        + ", norm scales 1, biases 0");
+            } else {
+                folder = Path.of(model.name());
+                Path file = folder.resolve("config.json");
+                if (!Files.isRegularFile(file)) {
+                    throw new BackendException("local model folder " + folder
+                            + " has no config.json; a Hugging Face folder needs config.json and *.safetensors");
+                }
+                configMap = JsonFiles.readObject(file);
+                configSource = file.toString();
+            }
+            TransformerConfig config = TransformerConfig.of(configMap, configSource);
+            return load(model, settings, config, folder, dtype, notes);
+        } catch (ConfigException e) {
+            throw new BackendException(e.getMessage(), e);
+        }
+    }
+
+    private LoadedModel load(ModelSpec model, BackendSettings settings, TransformerConfig config, Path folder,
+            DataType dtype, Map<String, String> notes) throws BackendException, ConfigException {
+        try (BundleClassLoaderScope scope = BundleClassLoaderScope.enter()) {
+            Engine engine;
+            try {
+                engine = Engine.getEngine(ENGINE);
+            } catch (RuntimeException | LinkageError e) {
+                if (loadedByEarlierRevision(e)) {
+                    throw new BackendException("DJL's native libraries were loaded by an earlier revision of the"
+                            + " lem.backend.djl bundle; a JNI library binds to one class loader for the life of the"
+                            + " JVM, so this revision can run only after the host restarts", e);
+                }
+                throw new BackendException("DJL's PyTorch engine could not start (offline, native cache " + cacheFolder
+                        + "): " + e.getMessage(), e);
+            }
+            Device device = device(settings.device(), engine);
+            Object threads = settings.options().get(THREADS_OPTION);
+            if (threads != null) {
+                // process-wide in libtorch: the last model opened with this option sets it for all
+                JniUtils.setNumThreads(((Number) threads).intValue());
+                notes.put(THREADS_OPTION, "PyTorch intra-op threads set to " + threads + " for the whole process");
+            }
+            NDManager manager = engine.newBaseManager(device);
+            ModelWeights weights = null;
+            HuggingFaceTokenizer tokenizer = null;
+            try {
+                weights = folder == null ? ModelWeights.synthetic(config, model.seed(), manager, dtype)
+                        : ModelWeights.fromSafetensors(config, folder, manager, dtype);
+                if (weights.lmHeadNote() != null) {
+                    notes.put("lm_head", weights.lmHeadNote());
+                }
+                if (folder != null) {
+                    tokenizer = tokenizer(folder, notes);
+                }
+                ModelDescription description = new ModelDescription(model.name(), config.modelType(),
+                        weights.parameterCount(), folder == null ? model.precision() : weights.storedPrecision(),
+                        model.precision(), "none", config.raw());
+                notes.put("device", device.toString());
+                return new DjlModel(description, config, weights, new Decoder(config, weights, dtype), manager,
+                        device, settings, tokenizer, notes);
+            } catch (ConfigException | RuntimeException e) {
+                if (weights != null) {
+                    weights.close();
+                }
+                manager.close();
+                if (e instanceof ConfigException c) {
+                    throw c;
+                }
+                throw new BackendException("DJL could not load " + model.name() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static boolean loadedByEarlierRevision(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof UnsatisfiedLinkError && String.valueOf(t.getMessage()).contains("another classloader")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static HuggingFaceTokenizer tokenizer(Path folder, Map<String, String> notes) {
+        Path file = folder.resolve("tokenizer.json");
+        if (!Files.isRegularFile(file)) {
+            notes.put("tokenizer", "no tokenizer.json: prompts must be token ids");
+            return null;
+        }
+        try {
+            return HuggingFaceTokenizer.builder().optTokenizerPath(file).optAddSpecialTokens(false).build();
+        } catch (Exception | LinkageError e) {
+            notes.put("tokenizer", "tokenizer.json could not be loaded (" + e.getMessage()
+                    + "): prompts must be token ids");
+            return null;
+        }
+    }
+
+    private static Device device(String name, Engine engine) throws BackendException {
+        String lower = name.trim().toLowerCase(Locale.ROOT);
+        if (lower.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (lower.equals("cuda") || lower.startsWith("cuda:")) {
+            int index = 0;
+            if (lower.startsWith("cuda:")) {
+                try {
+                    index = Integer.parseInt(lower.substring(5));
+                } catch (NumberFormatException e) {
+                    throw new BackendException("device '" + name + "' is not valid; allowed: cpu, cuda, cuda:N");
+                }
+            }
+            int gpus = engine.getGpuCount();
+            if (index >= gpus) {
+                throw new BackendException("device '" + name + "' is not available: DJL's PyTorch engine sees " + gpus
+                        + " GPUs (a GPU host needs DJL's pytorch-native-cu* natives; see lem.backend.djl/README.md)");
+            }
+            return Device.gpu(index);
+        }
+        throw new BackendException("device '" + name + "' is not valid; allowed: cpu, cuda, cuda:N");
+    }
+
+    private static void checkSettings(ModelSpec model, BackendSettings settings) throws BackendException {
+        if (!model.source().equals("synthetic") && !model.source().equals("local")) {
+            throw new BackendException("model source '" + model.source()
+                    + "' is not supported by the djl backend; allowed: synthetic, local");
+        }
+        if (!model.quantisation().equals("none")) {
+            throw new BackendException("quantisation '" + model.quantisation()
+                    + "' is not supported by the djl backend; allowed: none");
+        }
+        if (model.precision() == Precision.BFLOAT16) {
+            // seen here: creating or casting to a bfloat16 tensor aborts the whole JVM inside DJL's JNI
+            // ("terminate called without an active exception"); a long-lived host must not die of a setting
+            throw new BackendException("precision bfloat16 is not supported by the djl backend: DJL 0.35.1's PyTorch"
+                    + " JNI aborts the process when it creates a bfloat16 tensor; allowed: float32, float16"
+                    + " (bfloat16 checkpoints load, converted on the host)");
+        }
+        if (model.precision() != Precision.FLOAT32 && model.precision() != Precision.FLOAT16) {
+            throw new BackendException("precision " + model.precision().configName()
+                    + " is not supported by the djl backend; allowed: float32, float16");
+        }
+        if (settings.batching() != BatchingMode.STATIC && settings.batching() != BatchingMode.SORTED_STATIC) {
+            throw new BackendException("batching " + settings.batching()
+                    + " is not supported by the djl backend; allowed: STATIC, SORTED_STATIC");
+        }
+        for (Map.Entry<String, Object> option : settings.options().entrySet()) {
+            if (!option.getKey().equals(THREADS_OPTION)) {
+                throw new BackendException("djl option '" + option.getKey() + "' is unknown; allowed: "
+                        + THREADS_OPTION);
+            }
+            if (!(option.getValue() instanceof Number n) || n.intValue() < 1 || n.doubleValue() != n.intValue()) {
+                throw new BackendException("djl option " + THREADS_OPTION + " = " + option.getValue()
+                        + " must be a positive integer (PyTorch intra-op threads)");
+            }
+        }
+    }
+}
