@@ -1,11 +1,12 @@
 package lem.app;
 
 import java.io.File;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.felix.service.command.CommandProcessor;
@@ -13,10 +14,9 @@ import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.FrameworkEvent;
-import org.osgi.framework.FrameworkListener;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -67,7 +67,10 @@ public class OneShotCommand {
     }
 
     int run(List<String> args) {
-        PrintStream err = System.err;
+        // Gogo replaces System.out/err with per-session redirecting streams; a session given those
+        // writes into itself forever. The one-shot session writes to the process's own descriptors.
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
         try {
             awaitStartup();
             String name = args.get(0);
@@ -83,20 +86,20 @@ public class OneShotCommand {
             for (String arg : args.subList(1, args.size())) {
                 line.append(' ').append(quote(arg));
             }
-            CommandSession session = processor.createSession(System.in, System.out, err);
+            CommandSession session = processor.createSession(System.in, out, err);
             try {
                 Object result = session.execute(line);
                 if (result != null) {
                     CharSequence text = session.format(result, Converter.INSPECT);
-                    System.out.println(text);
+                    out.println(text);
                 }
             } finally {
                 session.close();
             }
-            System.out.flush();
+            out.flush();
             return 0;
         } catch (Throwable e) {
-            System.out.flush();
+            out.flush();
             Throwable cause = e;
             while (cause.getCause() != null && !(cause instanceof CommandFailure)) {
                 cause = cause.getCause();
@@ -104,7 +107,7 @@ public class OneShotCommand {
             if (cause instanceof CommandFailure) {
                 err.println("lem: " + cause.getMessage());
             } else {
-                err.println("lem: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+                err.println("lem: " + (cause.getMessage() != null ? cause.getMessage() : cause.toString()));
                 if (System.getenv("LEM_DEBUG") != null) {
                     e.printStackTrace(err);
                 } else {
@@ -127,26 +130,12 @@ public class OneShotCommand {
      */
     private void awaitStartup() throws InterruptedException {
         long deadline = System.nanoTime() + STARTUP_TIMEOUT_NANOS;
-        // Felix marks the system bundle ACTIVE first and raises the start level afterwards; the
-        // lem bundles sit below the shell's level, so reaching the beginning level means DS has
-        // registered their commands.
-        CountDownLatch started = new CountDownLatch(1);
-        FrameworkListener listener = event -> {
-            if (event.getType() == FrameworkEvent.STARTED) {
-                started.countDown();
-            }
-        };
-        context.addFrameworkListener(listener);
-        try {
-            FrameworkStartLevel startLevel = context.getBundle(0).adapt(FrameworkStartLevel.class);
-            String beginning = context.getProperty("org.osgi.framework.startlevel.beginning");
-            int target = beginning == null ? 1 : Integer.parseInt(beginning.trim());
-            while (!started.await(20, TimeUnit.MILLISECONDS) && startLevel.getStartLevel() < target
-                    && System.nanoTime() < deadline) {
-                // waiting for the framework to finish starting
-            }
-        } finally {
-            context.removeFrameworkListener(listener);
+        // The launcher starts the framework first and raises the start level afterwards; waiting
+        // until it reaches the highest level of any bundle it will start means every lem bundle
+        // has started, so DS has registered its commands.
+        FrameworkStartLevel startLevel = context.getBundle(0).adapt(FrameworkStartLevel.class);
+        while (startLevel.getStartLevel() < highestStartLevel() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
         }
         String pluginsDir = context.getProperty("felix.fileinstall.dir");
         if (pluginsDir == null) {
@@ -162,6 +151,17 @@ public class OneShotCommand {
                 Thread.sleep(50);
             }
         }
+    }
+
+    private int highestStartLevel() {
+        int highest = 1;
+        for (Bundle b : context.getBundles()) {
+            BundleStartLevel level = b.adapt(BundleStartLevel.class);
+            if (b.getBundleId() != 0 && level != null && level.isPersistentlyStarted()) {
+                highest = Math.max(highest, level.getStartLevel());
+            }
+        }
+        return highest;
     }
 
     private boolean started(File jar) {
