@@ -1,0 +1,166 @@
+package lem.runtime.command;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import lem.runtime.results.AggregatedResult;
+import lem.runtime.results.Comparison;
+import lem.runtime.results.ComparisonRow;
+import lem.runtime.results.EnergyMetrics;
+import lem.runtime.results.ExperimentSummary;
+import lem.runtime.results.FlopsMetrics;
+import lem.runtime.results.MetricStatistics;
+import lem.runtime.results.PhaseEnergy;
+import lem.runtime.results.SampleSummary;
+import lem.runtime.results.ThrottleSummary;
+import lem.runtime.results.WorkloadMetrics;
+
+/** Tables people read for results: a run's summary, the list of experiments, a comparison. */
+public final class ResultTables {
+    private ResultTables() {
+    }
+
+    /** A generic table. */
+    public record Rows(String title, List<String> headers, List<List<String>> rows, List<String> footer) implements Table {
+        public Rows {
+            headers = List.copyOf(headers);
+            rows = List.copyOf(rows);
+            footer = List.copyOf(footer);
+        }
+    }
+
+    /** The summary of an experiment: what `lem run` prints at the end and `lem results show` prints later. */
+    public static Rows summary(AggregatedResult result, String status, String directory) {
+        WorkloadMetrics m = result.overall();
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(row("requests", String.valueOf(m.requests()), "", m.failedRequests() + " failed"));
+        rows.add(row("tokens in / out", m.inputTokens() + " / " + m.outputTokens(), "tokens", ""));
+        rows.add(row("measured time", num(m.windowNanos() / 1e9), "s", result.cyclesMeasured() + " cycle(s)"));
+        rows.add(row("throughput", num(m.outputTokensPerSecond()), "output tokens/s", num(m.totalTokensPerSecond()) + " total tokens/s"));
+        rows.add(row("request rate", num(m.requestsPerSecond()), "requests/s", ""));
+        var l = m.latency();
+        rows.add(row("TTFT", dist(l.ttftMs()), "ms", "mean / p50 / p90 / p99"));
+        rows.add(row("ITL", dist(l.itlRawMs()), "ms", "raw gaps; trimmed mean " + num(l.itlTrimmedMs().mean())
+                + (l.multiTokenChunks() > 0 ? "; " + l.multiTokenChunks() + " multi-token chunks" : "")));
+        rows.add(row("TPOT", dist(l.tpotMs()), "ms", "(E2E - TTFT) / (tokens - 1)"));
+        rows.add(row("end to end", dist(l.e2eMs()), "ms", ""));
+        rows.add(row("prefill / decode time", num(l.prefillTotalMs()) + " / " + num(l.decodeTotalMs()), "ms", "summed over requests"));
+        EnergyMetrics e = m.energy();
+        if (e != null) {
+            rows.add(row("energy", num(e.rawJoules()), "J", "raw; sources " + String.join(", ", e.sourcesUsed())
+                    + (e.includesEstimates() ? " (includes estimates)" : "")));
+            rows.add(row("energy, baseline-adjusted", num(e.adjustedJoules()), "J", "max(0, raw - idle W x time)"));
+            e.countedJoulesByDomain().forEach((domain, joules) -> rows.add(row("  " + domain, num(joules), "J", "")));
+        }
+        PhaseEnergy p = m.phaseEnergy();
+        if (p != null) {
+            rows.add(row("prefill / decode energy", num(p.prefillJoules()) + " / " + num(p.decodeJoules()), "J", p.method()));
+        }
+        rows.add(row("energy per output token", num(m.joulesPerOutputToken()), "J/token",
+                "adjusted " + num(m.adjustedJoulesPerOutputToken())));
+        rows.add(row("output tokens per joule", num(m.outputTokensPerJoule()), "tokens/J", ""));
+        FlopsMetrics f = m.flops();
+        if (f != null) {
+            rows.add(row("FLOPs", sci(f.totalFlops()) + " (prefill " + sci(f.prefillFlops()) + ", decode " + sci(f.decodeFlops()) + ")",
+                    "FLOP", shortMethod(f.method()) + ", " + f.confidence().toLowerCase(Locale.ROOT) + " confidence (details in result.json)"));
+            rows.add(row("FLOP per joule", sci(f.flopsPerJoule()), "FLOP/J", ""));
+            rows.add(row("FLOP per output token", sci(f.flopsPerOutputToken()), "FLOP/token", ""));
+        } else {
+            rows.add(row("FLOPs", "-", "", "no strategy answered (see flops_chain in result.json)"));
+        }
+        rows.add(row("peak device memory", m.peakDeviceMemoryBytes() < 0 ? "unknown" : num(m.peakDeviceMemoryBytes() / 1048576.0), "MiB", ""));
+        for (ThrottleSummary t : m.throttling()) {
+            rows.add(row("throttling: " + t.cause(), num(t.totalDurationMs()), "ms", t.periods() + " period(s) on " + t.devices()));
+        }
+        List<String> footer = new ArrayList<>();
+        List<MetricStatistics> stats = result.statistics().stream().filter(s -> s.n() >= 2 && s.mean() != null).toList();
+        if (!stats.isEmpty()) {
+            footer.add("Across cycles (mean, sd, CV, 95% CI with t(0.975, n-1)):");
+            for (MetricStatistics s : stats) {
+                footer.add(String.format(Locale.ROOT, "  %-28s n=%d  mean %s %s  sd %s  CV %s  CI [%s, %s]", s.metric(), s.n(),
+                        num(s.mean()), s.unit(), num(s.stdDev()), num(s.coefficientOfVariation()), num(s.ciLow()), num(s.ciHigh())));
+            }
+        } else if (result.cyclesMeasured() == 1) {
+            footer.add("One cycle: no confidence interval (run with --cycles N, N >= 2, for one).");
+        }
+        for (String w : result.warnings()) {
+            footer.add("warning: " + w);
+        }
+        footer.add("Results: " + directory);
+        return new Rows("Experiment " + result.experimentId() + " (" + result.name() + "): " + status,
+                List.of("METRIC", "VALUE", "UNIT", "HOW"), rows, footer);
+    }
+
+    public static Rows list(List<ExperimentSummary> experiments) {
+        DateTimeFormatter time = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+        List<List<String>> rows = new ArrayList<>();
+        for (ExperimentSummary s : experiments) {
+            rows.add(List.of(s.experimentId(), s.name(), s.state().name().toLowerCase(Locale.ROOT)
+                    + (s.reason() == null || s.reason().isEmpty() ? "" : " (" + s.reason() + ")"),
+                    s.startedEpochMillis() > 0 ? time.format(Instant.ofEpochMilli(s.startedEpochMillis())) : "-",
+                    s.cycles() == null ? "-" : String.valueOf(s.cycles()), num(s.outputTokensPerSecond()), num(s.energyRawJoules()),
+                    num(s.joulesPerOutputToken()), num(s.ttftMeanMs())));
+        }
+        return new Rows("Experiments", List.of("ID", "NAME", "STATE", "STARTED (UTC)", "CYCLES", "TOKENS/S", "ENERGY J",
+                "J/TOKEN", "TTFT ms"), rows, List.of());
+    }
+
+    public static Rows compare(Comparison c) {
+        List<List<String>> rows = new ArrayList<>();
+        for (ComparisonRow r : c.rows()) {
+            rows.add(List.of(r.metric(), r.unit(), withCi(r.a(), r.aCiHalfWidth()), withCi(r.b(), r.bCiHalfWidth()),
+                    r.differencePercent() == null ? "-" : String.format(Locale.ROOT, "%+.1f%%", r.differencePercent()),
+                    r.intervalsOverlap() == null ? "-" : r.intervalsOverlap() ? "yes" : "no"));
+        }
+        return new Rows("Comparison: A = " + c.experimentA() + ", B = " + c.experimentB(),
+                List.of("METRIC", "UNIT", "A", "B", "B vs A", "CIs OVERLAP"), rows, c.notes());
+    }
+
+    /** The method's name without its explanation, which result.json keeps whole. */
+    static String shortMethod(String method) {
+        int paren = method.indexOf(" (");
+        return paren > 0 ? method.substring(0, paren) : method;
+    }
+
+    private static String withCi(Double value, Double halfWidth) {
+        return halfWidth == null ? num(value) : num(value) + " ± " + num(halfWidth);
+    }
+
+    private static List<String> row(String metric, String value, String unit, String how) {
+        return List.of(metric, value, unit, how);
+    }
+
+    static String dist(SampleSummary s) {
+        if (s == null || s.count() == 0) {
+            return "-";
+        }
+        return num(s.mean()) + " / " + num(s.median()) + " / " + num(s.p90()) + " / " + num(s.p99());
+    }
+
+    static String num(Double v) {
+        return v == null ? "-" : num(v.doubleValue());
+    }
+
+    static String num(double v) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
+        double a = Math.abs(v);
+        if (a != 0 && (a >= 1e7 || a < 1e-3)) {
+            return sci(v);
+        }
+        return String.format(Locale.ROOT, a >= 100 ? "%.1f" : a >= 1 ? "%.3f" : "%.4f", v);
+    }
+
+    static String sci(Double v) {
+        return v == null ? "-" : String.format(Locale.ROOT, "%.4g", v);
+    }
+
+    static String sci(long v) {
+        return String.format(Locale.ROOT, "%.4g", (double) v);
+    }
+}

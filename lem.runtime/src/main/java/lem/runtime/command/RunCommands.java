@@ -1,0 +1,323 @@
+package lem.runtime.command;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import lem.api.energy.EnergySource;
+import lem.api.energy.Probe;
+import lem.api.backend.InferenceBackend;
+import lem.runtime.config.ConfigLoader;
+import lem.runtime.config.ConfigProblem;
+import lem.runtime.config.ExperimentConfig;
+import lem.runtime.config.LoadedConfig;
+import lem.runtime.plugin.PluginCatalog;
+import lem.runtime.plugin.PluginService;
+import lem.runtime.results.AggregatedResult;
+import lem.runtime.results.ResultStore;
+import lem.runtime.results.ResultsFileException;
+import lem.runtime.results.UnknownExperimentException;
+import lem.runtime.run.BaselineMeter;
+import lem.runtime.run.EnvironmentCapture;
+import lem.runtime.run.ExperimentRunner;
+import lem.runtime.run.InterruptKey;
+import lem.runtime.run.RunOutcome;
+import lem.runtime.run.RunProgress;
+import lem.runtime.run.RunServices;
+
+/**
+ * {@code lem:run}, {@code lem:config}, {@code lem:results}, {@code lem:aggregate}: experiments
+ * from a config file to results on disk.
+ */
+@Component(service = RunCommands.class, property = { "osgi.command.scope=lem", "osgi.command.function=run",
+        "osgi.command.function=config", "osgi.command.function=results", "osgi.command.function=aggregate" })
+public class RunCommands {
+    private final BundleContext context;
+    private final PluginCatalog catalog;
+    /** Lives as long as the host: a baseline taken for one run serves the next within its TTL. */
+    final BaselineMeter baselines;
+
+    @Activate
+    public RunCommands(BundleContext context) {
+        this(context, new BaselineMeter());
+    }
+
+    RunCommands(BundleContext context, BaselineMeter baselines) {
+        this.context = context;
+        this.catalog = new PluginCatalog(context);
+        this.baselines = baselines;
+    }
+
+    @Descriptor("run an experiment from a config file and print its summary; results go to output.dir")
+    public Table run(@Descriptor("the experiment config (YAML or JSON)") String config,
+            @Descriptor("options: --cycles N (repeat the measurement N times), --set key.path=value (repeatable), "
+                    + "--dry-run (validate and show the plan without measuring)") String... options) throws IOException {
+        Options o = Options.parse("lem run", options, Set.of("--cycles", "--set"), Set.of("--dry-run"));
+        if (!o.positional.isEmpty()) {
+            throw new CommandFailure("lem run: unexpected argument(s) " + o.positional + "; usage: lem run <config> [--cycles N] [--set k=v ...] [--dry-run]");
+        }
+        List<String> overrides = new ArrayList<>(o.all("--set"));
+        if (!o.all("--cycles").isEmpty()) {
+            overrides.add(ConfigLoader.cyclesOverride(o.integer("lem run", "--cycles", 1, 1)));
+        }
+        LoadedConfig loaded = loadValid(config, overrides);
+        ExperimentConfig c = loaded.config();
+        RunServices services = resolveServices(c);
+        PrintStream out = System.out;
+        if (o.flag("--dry-run")) {
+            return plan(loaded, services);
+        }
+        out.printf("lem run %s: %s on %s (%s), energy from %s, %d cycle(s)%n", loaded.file(), c.model().name(),
+                services.backend().name(), c.backend().device(),
+                services.energySources().stream().map(PluginService::name).collect(Collectors.joining(", ")), c.cycles());
+        ExperimentRunner runner = new ExperimentRunner(loaded, services, baselines, new PrintedProgress(out),
+                new EnvironmentCapture(), workingDirectory());
+        ServiceListener watcher = departureWatcher(services, runner);
+        RunOutcome outcome;
+        try (InterruptKey key = InterruptKey.install(() -> runner.cancel("interrupted by Ctrl-C"))) {
+            outcome = runner.run();
+        } finally {
+            context.removeServiceListener(watcher);
+        }
+        String status = outcome.complete() ? "complete" : "INCOMPLETE: " + outcome.reason();
+        if (outcome.result() != null) {
+            out.print(TableFormat.render(ResultTables.summary(outcome.result(), status, outcome.directory().toString())));
+        }
+        if (!outcome.complete()) {
+            throw new CommandFailure("run " + outcome.experimentId() + " incomplete: " + outcome.reason()
+                    + "; finished cycles are kept in " + outcome.directory());
+        }
+        return null;
+    }
+
+    @Descriptor("check a config, or show it resolved (defaults, presets, inheritance, overrides applied)")
+    public Object config(@Descriptor("validate | show") String action,
+            @Descriptor("the experiment config (YAML or JSON)") String file,
+            @Descriptor("options: --set key.path=value (repeatable); for show: --provenance (say where each value came from)") String... options) {
+        Options o = Options.parse("lem config", options, Set.of("--set"), Set.of("--provenance"));
+        switch (action) {
+        case "validate" -> {
+            LoadedConfig loaded = loadValid(file, o.all("--set"));
+            return "ok: " + loaded.file() + " is valid (" + loaded.provenance().size() + " settings)";
+        }
+        case "show" -> {
+            LoadedConfig loaded = loadValid(file, o.all("--set"));
+            if (o.flag("--provenance")) {
+                return loaded.provenanceListing();
+            }
+            try {
+                return new ObjectMapper(new YAMLFactory()).writeValueAsString(loaded.tree());
+            } catch (IOException e) {
+                throw new CommandFailure("lem config show: " + e.getMessage());
+            }
+        }
+        default -> throw new CommandFailure("lem config: unknown action '" + action + "'; allowed: validate, show");
+        }
+    }
+
+    @Descriptor("list, show, compare or export stored results")
+    public Object results(@Descriptor("list | show <id> | compare <id-a> <id-b> | export [--csv] [id ...]") String action,
+            @Descriptor("experiment ids (a unique prefix is enough); option --dir <results folder> (default results)") String... args) {
+        Options o = Options.parse("lem results", args, Set.of("--dir"), Set.of("--csv"));
+        ResultStore store = store(o);
+        try {
+            switch (action) {
+            case "list":
+                return ResultTables.list(store.list());
+            case "show": {
+                String id = single("lem results show <id>", o.positional);
+                AggregatedResult r = store.load(id);
+                String state = store.directory(r.experimentId()).status().state().name().toLowerCase(Locale.ROOT);
+                return ResultTables.summary(r, state, store.directory(r.experimentId()).path().toString());
+            }
+            case "compare":
+                if (o.positional.size() != 2) {
+                    throw new CommandFailure("usage: lem results compare <id-a> <id-b>");
+                }
+                return ResultTables.compare(store.compare(o.positional.get(0), o.positional.get(1)));
+            case "export":
+                return store.exportCsv(o.positional.toArray(String[]::new));
+            default:
+                throw new CommandFailure("lem results: unknown action '" + action + "'; allowed: list, show, compare, export");
+            }
+        } catch (UnknownExperimentException | ResultsFileException e) {
+            throw new CommandFailure(e.getMessage());
+        }
+    }
+
+    @Descriptor("recompute an experiment's result.json from its raw files alone and print the summary")
+    public Table aggregate(@Descriptor("experiment id (a unique prefix is enough)") String id,
+            @Descriptor("option --dir <results folder> (default results)") String... args) throws IOException {
+        Options o = Options.parse("lem aggregate", args, Set.of("--dir"), Set.of());
+        ResultStore store = store(o);
+        try {
+            AggregatedResult r = store.aggregate(id);
+            var dir = store.directory(r.experimentId());
+            return ResultTables.summary(r, "re-aggregated from raw files; " + dir.status().state().name().toLowerCase(Locale.ROOT),
+                    dir.path().toString());
+        } catch (UnknownExperimentException | ResultsFileException e) {
+            throw new CommandFailure(e.getMessage());
+        }
+    }
+
+    private ResultStore store(Options o) {
+        return new ResultStore(workingDirectory().resolve(o.one("--dir", "results")));
+    }
+
+    private static String single(String usage, List<String> positional) {
+        if (positional.size() != 1) {
+            throw new CommandFailure("usage: " + usage);
+        }
+        return positional.get(0);
+    }
+
+    static Path workingDirectory() {
+        return Path.of(System.getProperty("user.dir"));
+    }
+
+    /** Loads and validates; every problem printed with file, key and line; a failure if any. */
+    LoadedConfig loadValid(String file, List<String> overrides) {
+        Path path = workingDirectory().resolve(file);
+        LoadedConfig loaded = ConfigLoader.load(path, overrides);
+        Set<String> backends = catalog.backends().stream().map(PluginService::name).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> sources = catalog.energySources().stream().map(PluginService::name).collect(Collectors.toCollection(TreeSet::new));
+        List<ConfigProblem> problems = ConfigLoader.validate(loaded, backends, sources);
+        if (!problems.isEmpty()) {
+            PrintStream err = System.err;
+            for (ConfigProblem p : problems) {
+                err.println(p);
+            }
+            throw new CommandFailure(problems.size() + (problems.size() == 1 ? " problem" : " problems") + " in " + file
+                    + "; nothing was run");
+        }
+        return loaded;
+    }
+
+    RunServices resolveServices(ExperimentConfig c) {
+        PluginService<InferenceBackend> backend = catalog.backend(c.backend().name()).orElseThrow(() -> new CommandFailure(
+                "no backend named '" + c.backend().name() + "' is registered; registered: "
+                        + catalog.backends().stream().map(PluginService::name).toList()));
+        List<PluginService<EnergySource>> sources = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        for (PluginService<EnergySource> s : catalog.energySources()) {
+            boolean wanted = c.energy().allAvailable() || c.energy().sources().contains(s.name());
+            if (!wanted) {
+                continue;
+            }
+            Probe probe;
+            try {
+                probe = s.service().probe();
+            } catch (RuntimeException e) {
+                probe = Probe.unavailable("probe failed: " + e);
+            }
+            if (probe.available()) {
+                sources.add(s);
+            } else if (!c.energy().allAvailable()) {
+                refused.add(s.name() + ": " + probe.reason());
+            }
+        }
+        if (!refused.isEmpty()) {
+            throw new CommandFailure("energy source(s) named in the config cannot measure here: " + String.join("; ", refused));
+        }
+        if (sources.isEmpty()) {
+            System.err.println("warning: no energy source can measure here; the run records timings and FLOPs only");
+        }
+        Map<String, String> bundles = new TreeMap<>();
+        for (Bundle b : context.getBundles()) {
+            if (b.getSymbolicName() != null) {
+                bundles.put(b.getSymbolicName(), b.getVersion().toString());
+            }
+        }
+        return new RunServices(backend, sources, catalog.flopsStrategies(), bundles);
+    }
+
+    private static Table plan(LoadedConfig loaded, RunServices services) {
+        ExperimentConfig c = loaded.config();
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("config", loaded.file().toString()));
+        rows.add(List.of("backend", services.backend().name() + " " + services.backend().bundleVersion() + " on " + c.backend().device()));
+        rows.add(List.of("model", c.model().source().name().toLowerCase(Locale.ROOT) + " " + c.model().name() + ", "
+                + c.precision().name().toLowerCase(Locale.ROOT)));
+        rows.add(List.of("requests", c.prompts().count() + " per cycle, " + c.prompts().source().name().toLowerCase(Locale.ROOT)
+                + " prompts, " + c.decoder().minNewTokens() + ".." + c.decoder().maxNewTokens() + " new tokens"));
+        rows.add(List.of("batching", c.batching().strategy().name().toLowerCase(Locale.ROOT) + ", batch size " + c.batching().batchSize()));
+        rows.add(List.of("traffic", c.traffic().pattern().name().toLowerCase(Locale.ROOT)
+                + c.traffic().targetQps().stream().mapToObj(q -> " at " + q + " requests/s").findFirst().orElse("")));
+        rows.add(List.of("energy", services.energySources().isEmpty() ? "none available"
+                : services.energySources().stream().map(PluginService::name).collect(Collectors.joining(", "))));
+        rows.add(List.of("baseline", c.baseline().enabled() ? c.baseline().durationSeconds() + " s idle" : "off"));
+        rows.add(List.of("warmup", c.warmup().enabled() ? c.warmup().minRequests() + ".." + c.warmup().maxRequests()
+                + " requests until latency CV < " + c.warmup().cvThreshold() : "off"));
+        rows.add(List.of("cycles", String.valueOf(c.cycles())));
+        rows.add(List.of("FLOPs chain", services.flopsStrategies().stream().map(PluginService::name).collect(Collectors.joining(" > "))));
+        rows.add(List.of("output", workingDirectory().resolve(c.output().dir()).toString()));
+        return new ResultTables.Rows("Dry run: the config is valid; this is what would run", List.of("ITEM", "PLAN"), rows,
+                List.of());
+    }
+
+    /** A bound service that leaves mid-run (its bundle stopped or updated) stops the run cleanly. */
+    private ServiceListener departureWatcher(RunServices services, ExperimentRunner runner) {
+        Map<Object, String> watched = new LinkedHashMap<>();
+        watched.put(services.backend().service(), "backend " + services.backend().name() + " (bundle " + services.backend().bundle() + ")");
+        for (PluginService<EnergySource> s : services.energySources()) {
+            watched.put(s.service(), "energy source " + s.name() + " (bundle " + s.bundle() + ")");
+        }
+        ServiceListener listener = event -> {
+            if (event.getType() == ServiceEvent.UNREGISTERING) {
+                Object service = context.getService(event.getServiceReference());
+                try {
+                    String what = service == null ? null : watched.get(service);
+                    if (what != null) {
+                        runner.cancel(what + " went away during the run");
+                    }
+                } finally {
+                    context.ungetService(event.getServiceReference());
+                }
+            }
+        };
+        context.addServiceListener(listener);
+        return listener;
+    }
+
+    /** Progress lines: one per phase, one a second while measuring. */
+    static final class PrintedProgress implements RunProgress {
+        private final PrintStream out;
+
+        PrintedProgress(PrintStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void phase(String description) {
+            out.println("  [" + description + "]");
+        }
+
+        @Override
+        public void measuring(int cycle, int cycles, int done, int total, long elapsedNanos, double powerWatts,
+                boolean estimated) {
+            out.printf(Locale.ROOT, "  cycle %d/%d  requests %d/%d  %.1f s  %s%n", cycle, cycles, done, total,
+                    elapsedNanos / 1e9, Double.isNaN(powerWatts) ? "power n/a"
+                            : String.format(Locale.ROOT, "%.1f W%s", powerWatts, estimated ? " (estimate)" : ""));
+        }
+    }
+}

@@ -1,0 +1,517 @@
+package lem.runtime.run;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import lem.api.backend.BackendException;
+import lem.api.backend.BackendSettings;
+import lem.api.backend.BatchingMode;
+import lem.api.backend.DecodeSettings;
+import lem.api.backend.GenerationListener;
+import lem.api.backend.GenerationRequest;
+import lem.api.backend.GenerationResult;
+import lem.api.backend.LoadedModel;
+import lem.api.backend.RequestResult;
+import lem.api.backend.TokenEvent;
+import lem.api.energy.EnergyException;
+import lem.api.energy.EnergyReading;
+import lem.api.energy.EnergySession;
+import lem.api.energy.EnergySource;
+import lem.api.energy.PowerSample;
+import lem.api.energy.SessionSettings;
+import lem.api.flops.RequestShape;
+import lem.api.flops.Workload;
+import lem.api.model.ModelSpec;
+import lem.api.model.Precision;
+import lem.runtime.config.ExperimentConfig;
+import lem.runtime.config.LoadedConfig;
+import lem.runtime.config.PromptFileReader.InvalidPromptFileException;
+import lem.runtime.plugin.PluginService;
+import lem.runtime.results.AggregatedResult;
+import lem.runtime.results.BackendIdentity;
+import lem.runtime.results.BaselinePower;
+import lem.runtime.results.MeasurementWindow;
+import lem.runtime.results.PowerSeriesFile;
+import lem.runtime.results.RawResult;
+import lem.runtime.results.RequestTimeline;
+import lem.runtime.results.ResultsDirectory;
+import lem.runtime.results.ResultsJson;
+import lem.runtime.results.TimelineRecorder;
+import lem.runtime.results.WallClockAnchor;
+
+/**
+ * One experiment, start to finish: environment, baseline, model, warmup, the measurement cycles
+ * and aggregation. Each cycle's raw file is written atomically as soon as the cycle ends, so an
+ * interrupted run (Ctrl-C, a backend failure, a bundle going away) keeps every finished cycle,
+ * writes what it had of the cut one marked incomplete, and says why.
+ */
+public final class ExperimentRunner {
+    public static final String ENVIRONMENT_FILE = "environment.json";
+    /** What the backend said about each cycle (engine time, how memory was measured), for the record. */
+    public static final String BACKEND_NOTES_FILE = "backend-notes.json";
+    static final long DRAIN_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    static final long PROGRESS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final LoadedConfig loaded;
+    private final ExperimentConfig config;
+    private final RunServices services;
+    private final BaselineMeter baselineMeter;
+    private final RunProgress progress;
+    private final EnvironmentCapture environment;
+    private final Path workingDirectory;
+
+    private final Map<String, Object> backendNotes = new LinkedHashMap<>();
+    private volatile Thread runThread;
+    private volatile String cancelReason;
+
+    public ExperimentRunner(LoadedConfig loaded, RunServices services, BaselineMeter baselineMeter, RunProgress progress,
+            EnvironmentCapture environment, Path workingDirectory) {
+        if (!loaded.valid()) {
+            throw new IllegalArgumentException("config has problems: " + loaded.problems());
+        }
+        this.loaded = loaded;
+        this.config = loaded.config();
+        this.services = services;
+        this.baselineMeter = baselineMeter;
+        this.progress = progress;
+        this.environment = environment;
+        this.workingDirectory = workingDirectory;
+    }
+
+    /** Stops the run as soon as it can; what was measured is kept and the run says {@code reason}. */
+    public void cancel(String reason) {
+        if (cancelReason == null) {
+            cancelReason = reason;
+        }
+        Thread t = runThread;
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+
+    public RunOutcome run() throws IOException {
+        runThread = Thread.currentThread();
+        try {
+            return runInCurrentThread();
+        } finally {
+            runThread = null;
+            Thread.interrupted(); // a late cancel must not leak an interrupt into the shell
+        }
+    }
+
+    private RunOutcome runInCurrentThread() throws IOException {
+        Path resultsRoot = workingDirectory.resolve(config.output().dir());
+        String id = ResultsDirectory.newExperimentId(resultsRoot, config.name(), System.currentTimeMillis());
+        ResultsDirectory dir = ResultsDirectory.create(resultsRoot, id, config.name());
+        dir.writeConfig(loaded.treeWithProvenance());
+        WallClockAnchor anchor = WallClockAnchor.now();
+
+        progress.phase("environment");
+        Map<String, Object> env = environment.capture();
+        String host = String.valueOf(env.get("hostname"));
+        env.put("lem_bundles", services.bundles());
+        env.put("energy_sources", probes());
+        env.put("wall_clock_anchor", anchor);
+        ResultsJson.writeAtomically(dir.path().resolve(ENVIRONMENT_FILE), env);
+
+        List<String> warnings = new ArrayList<>();
+        String failure = null;
+        int cyclesDone = 0;
+        LoadedModel model = null;
+        try {
+            List<BaselinePower> baselines = baselines(warnings);
+            checkCancelled();
+            progress.phase("opening model " + config.model().name() + " on " + services.backend().name());
+            model = services.backend().service().open(modelSpec(), backendSettings());
+            BackendIdentity backend = new BackendIdentity(services.backend().name(), services.backend().bundleVersion(),
+                    services.backend().service().info().engine());
+            DecodeSettings decode = decodeSettings();
+            int vocabulary = RequestPlan.vocabularySize(model.description());
+            warmup(model, decode, vocabulary, warnings);
+            for (int cycle = 1; cycle <= config.cycles(); cycle++) {
+                checkCancelled();
+                progress.phase("cycle " + cycle + "/" + config.cycles());
+                List<GenerationRequest> requests = RequestPlan.build(config, vocabulary, "c" + cycle + "-r");
+                CycleOutcome outcome = measureCycle(dir, anchor, host, backend, model, requests, decode, baselines,
+                        warnings, cycle);
+                dir.writeRaw(outcome.raw);
+                if (!outcome.raw.complete()) {
+                    failure = outcome.raw.incompleteReason();
+                    break;
+                }
+                cyclesDone++;
+            }
+        } catch (BackendException | EnergyException e) {
+            failure = cancelReason != null ? cancelReason : e.getMessage();
+        } catch (InterruptedException e) {
+            failure = cancelReason != null ? cancelReason : "interrupted";
+        } catch (InvalidPromptFileException e) {
+            failure = e.getMessage();
+        } catch (RuntimeException e) {
+            // a plugin's bug must not take the host down: the run ends, the host keeps going
+            failure = cancelReason != null ? cancelReason : "failed: " + e;
+        } finally {
+            if (model != null) {
+                try {
+                    model.close();
+                } catch (RuntimeException e) {
+                    warnings.add("closing the model failed: " + e);
+                }
+            }
+        }
+
+        progress.phase("aggregating");
+        AggregatedResult result = null;
+        if (cyclesDone > 0 || failure != null) {
+            try {
+                result = dir.aggregate();
+                dir.writeResult(result);
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    throw e;
+                }
+                // nothing aggregatable was measured before the failure; the status says why
+            }
+        }
+        if (failure == null) {
+            dir.markComplete();
+        } else {
+            dir.markIncomplete(failure);
+        }
+        return new RunOutcome(id, dir.path(), failure == null, failure, result);
+    }
+
+    private void checkCancelled() throws InterruptedException {
+        if (cancelReason != null || Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException(cancelReason);
+        }
+    }
+
+    private Map<String, Object> probes() {
+        Map<String, Object> probes = new LinkedHashMap<>();
+        for (PluginService<EnergySource> source : services.energySources()) {
+            try {
+                probes.put(source.name(), source.service().probe());
+            } catch (RuntimeException e) {
+                probes.put(source.name(), "probe failed: " + e);
+            }
+        }
+        return probes;
+    }
+
+    private List<BaselinePower> baselines(List<String> warnings) throws InterruptedException {
+        List<BaselinePower> baselines = new ArrayList<>();
+        var baseline = config.baseline();
+        if (!baseline.enabled()) {
+            warnings.add("baseline disabled: adjusted energy equals raw energy");
+            return baselines;
+        }
+        for (PluginService<EnergySource> source : services.energySources()) {
+            if (source.service().info().estimate()) {
+                continue; // a modelled power has no idle state to measure
+            }
+            progress.phase("baseline " + source.name() + " (" + baseline.durationSeconds() + " s idle)");
+            try {
+                baselines.addAll(baselineMeter.baseline(source.name(), source.service(),
+                        (long) (baseline.durationSeconds() * 1e9), TimeUnit.MILLISECONDS.toNanos(baseline.intervalMillis()),
+                        TimeUnit.SECONDS.toNanos(baseline.cacheTtlSeconds()), sessionOptions(null)));
+            } catch (EnergyException e) {
+                warnings.add("baseline of " + source.name() + " failed: " + e.getMessage());
+            }
+        }
+        return baselines;
+    }
+
+    private ModelSpec modelSpec() {
+        var m = config.model();
+        String name = m.path().map(Path::toString).orElse(m.name());
+        return new ModelSpec(m.source().name().toLowerCase(Locale.ROOT), name, Precision.valueOf(config.precision().name()),
+                config.quantisation().name().toLowerCase(Locale.ROOT), m.seed(), Map.of());
+    }
+
+    private BackendSettings backendSettings() throws BackendException {
+        BatchingMode mode = BatchingMode.valueOf(config.batching().strategy().name());
+        var capabilities = services.backend().service().info().capabilities();
+        if (!capabilities.batching().contains(mode)) {
+            throw new BackendException("backend " + services.backend().name() + " does not support batching strategy "
+                    + mode.name().toLowerCase(Locale.ROOT) + "; it supports " + capabilities.batching());
+        }
+        return new BackendSettings(config.backend().device(), mode, config.batching().batchSize(), config.backendSettings());
+    }
+
+    private DecodeSettings decodeSettings() {
+        var d = config.decoder();
+        return new DecodeSettings(d.temperature(), d.topK(), d.topP(), d.repetitionPenalty(), d.seed(), d.minNewTokens(),
+                d.maxNewTokens());
+    }
+
+    /**
+     * Single requests until the coefficient of variation of the last {@code window} end-to-end
+     * latencies is under the threshold (at least {@code min}, at most {@code max} requests).
+     */
+    private void warmup(LoadedModel model, DecodeSettings decode, int vocabulary, List<String> warnings)
+            throws BackendException, InterruptedException, InvalidPromptFileException {
+        var w = config.warmup();
+        if (!w.enabled()) {
+            warnings.add("warmup disabled");
+            return;
+        }
+        List<GenerationRequest> plan = RequestPlan.build(config, vocabulary, "warmup-");
+        List<Double> latencies = new ArrayList<>();
+        double cv = Double.NaN;
+        for (int i = 0; i < w.maxRequests(); i++) {
+            checkCancelled();
+            GenerationRequest source = plan.get(i % plan.size());
+            GenerationRequest request = new GenerationRequest("warmup-" + i, source.prompt(), 0);
+            GenerationResult r = model.generate(List.of(request), decode, NO_LISTENER);
+            RequestResult rr = r.requests().get(0);
+            if (rr.failed()) {
+                throw new BackendException("warmup request failed: " + rr.error());
+            }
+            latencies.add((rr.endNanos() - rr.startNanos()) / 1e6);
+            if (latencies.size() >= w.window()) {
+                cv = coefficientOfVariation(latencies.subList(latencies.size() - w.window(), latencies.size()));
+            }
+            progress.phase("warmup " + (i + 1) + " request(s), latency CV of last " + w.window() + ": "
+                    + (Double.isNaN(cv) ? "-" : String.format(Locale.ROOT, "%.3f", cv)));
+            if (latencies.size() >= Math.max(w.minRequests(), w.window()) && cv < w.cvThreshold()) {
+                return;
+            }
+        }
+        warnings.add(String.format(Locale.ROOT, "warmup did not converge: latency CV %.3f >= %.3f after %d requests", cv,
+                w.cvThreshold(), w.maxRequests()));
+    }
+
+    static double coefficientOfVariation(List<Double> values) {
+        double mean = values.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+        if (values.size() < 2 || mean == 0) {
+            return Double.NaN;
+        }
+        double sum = 0;
+        for (double v : values) {
+            sum += (v - mean) * (v - mean);
+        }
+        return Math.sqrt(sum / (values.size() - 1)) / mean;
+    }
+
+    private record CycleOutcome(RawResult raw) {
+    }
+
+    private CycleOutcome measureCycle(ResultsDirectory dir, WallClockAnchor anchor, String host, BackendIdentity backend,
+            LoadedModel model, List<GenerationRequest> requests, DecodeSettings decode, List<BaselinePower> baselines,
+            List<String> runWarnings, int cycle) throws IOException, EnergyException {
+        // the drain thread adds to it too
+        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>(runWarnings));
+        TimelineRecorder recorder = new TimelineRecorder();
+        AtomicInteger finished = new AtomicInteger();
+        GenerationListener listener = new GenerationListener() {
+            @Override
+            public void requestStarted(String requestId, long timestampNanos) {
+                recorder.requestStarted(requestId, timestampNanos);
+            }
+
+            @Override
+            public void tokens(TokenEvent event) {
+                recorder.tokens(event);
+            }
+
+            @Override
+            public void requestFinished(RequestResult result) {
+                recorder.requestFinished(result);
+                finished.incrementAndGet();
+            }
+        };
+
+        Map<String, EnergySession> sessions = new LinkedHashMap<>();
+        PowerSeriesFile.Appender series = config.timeseries().enabled() ? dir.openPowerSeries(cycle, 0) : null;
+        Map<String, Double> latestWatts = new ConcurrentHashMap<>();
+        SampleDrain drain = null;
+        long start = 0;
+        long end = 0;
+        GenerationResult result = null;
+        String incomplete = null;
+        List<EnergyReading> readings = new ArrayList<>();
+        try {
+            long intervalNanos = TimeUnit.MILLISECONDS.toNanos(config.timeseries().intervalMillis());
+            for (PluginService<EnergySource> source : services.energySources()) {
+                sessions.put(source.name(), source.service().start(new SessionSettings(intervalNanos, null, sessionOptions(dir))));
+            }
+            start = System.nanoTime();
+            drain = new SampleDrain(sessions, series, latestWatts, warnings, cycle, requests.size(), finished, start);
+            drain.start();
+            result = model.generate(requests, decode, listener);
+            end = System.nanoTime();
+        } catch (BackendException e) {
+            end = System.nanoTime();
+            incomplete = cancelReason != null ? cancelReason : "backend failed: " + e.getMessage();
+        } catch (RuntimeException e) {
+            end = System.nanoTime();
+            incomplete = cancelReason != null ? cancelReason : "backend failed: " + e;
+        } finally {
+            if (drain != null) {
+                drain.finish();
+            }
+            for (Map.Entry<String, EnergySession> s : sessions.entrySet()) {
+                try {
+                    readings.add(s.getValue().stop());
+                } catch (EnergyException | RuntimeException e) {
+                    warnings.add("energy source " + s.getKey() + " failed to stop: " + e.getMessage());
+                    if (incomplete == null) {
+                        incomplete = "energy source " + s.getKey() + " failed: " + e.getMessage();
+                    }
+                } finally {
+                    drainInto(s.getKey(), s.getValue(), series, latestWatts, warnings);
+                    s.getValue().close();
+                }
+            }
+            if (series != null) {
+                series.close();
+            }
+        }
+        if (start == 0) {
+            start = end = System.nanoTime();
+        }
+        List<RequestTimeline> timelines = recorder.finished();
+        for (String id : recorder.unfinished().keySet()) {
+            warnings.add("request " + id + " did not finish in the window");
+        }
+        var ops = result == null ? null : result.operations().orElse(null);
+        var flops = new FlopsChain(services.flopsStrategies()).estimate(model.description(),
+                new Workload(timelines.stream().map(t -> new RequestShape(t.inputTokens(), t.outputTokens())).toList(),
+                        java.util.Optional.ofNullable(ops)));
+        if (result != null && !result.notes().isEmpty()) {
+            backendNotes.put("cycle_" + cycle, new java.util.TreeMap<>(result.notes()));
+            ResultsJson.writeAtomically(dir.path().resolve(BACKEND_NOTES_FILE), backendNotes);
+        }
+        RawResult raw = new RawResult(null, dir.experimentId(), cycle, 0, host, anchor, new MeasurementWindow(start, end),
+                backend, model.description(), timelines, readings, baselines, ops, flops.estimate(), flops.attempts(),
+                result == null ? -1 : result.peakDeviceMemoryBytes(), warnings,
+                series == null ? null : ResultsDirectory.powerSeriesPath(cycle, 0), incomplete == null, incomplete);
+        return new CycleOutcome(raw);
+    }
+
+    private Map<String, Object> sessionOptions(ResultsDirectory dir) {
+        Map<String, Object> options = new HashMap<>();
+        options.put("experiment_id", dir == null ? "baseline" : dir.experimentId());
+        options.put("project_name", config.name());
+        if (dir != null) {
+            options.put("output_dir", dir.path().toString());
+        }
+        config.carbon().countryIso3().ifPresent(c -> options.put("country_iso_code", c));
+        options.put("pue", config.carbon().pue());
+        return options;
+    }
+
+    static void drainInto(String source, EnergySession session, PowerSeriesFile.Appender series,
+            Map<String, Double> latestWatts, List<String> warnings) {
+        for (PowerSample sample : session.drainSamples()) {
+            latestWatts.put(source + "/" + sample.deviceId(), sample.powerWatts());
+            if (series != null) {
+                try {
+                    series.append(source, sample);
+                } catch (IOException e) {
+                    warnings.add("power series write failed: " + e.getMessage());
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Moves samples from the sessions to the power series file and reports progress. */
+    private final class SampleDrain extends Thread {
+        private final Map<String, EnergySession> sessions;
+        private final PowerSeriesFile.Appender series;
+        private final Map<String, Double> latestWatts;
+        private final List<String> warnings;
+        private final int cycle;
+        private final int total;
+        private final AtomicInteger finished;
+        private final long startNanos;
+        private volatile boolean running = true;
+
+        SampleDrain(Map<String, EnergySession> sessions, PowerSeriesFile.Appender series, Map<String, Double> latestWatts,
+                List<String> warnings, int cycle, int total, AtomicInteger finished, long startNanos) {
+            super("lem-sample-drain");
+            setDaemon(true);
+            this.sessions = sessions;
+            this.series = series;
+            this.latestWatts = latestWatts;
+            this.warnings = warnings;
+            this.cycle = cycle;
+            this.total = total;
+            this.finished = finished;
+            this.startNanos = startNanos;
+        }
+
+        @Override
+        public void run() {
+            long nextProgress = startNanos + PROGRESS_INTERVAL_NANOS;
+            while (running) {
+                // parking ignores interrupts: the drain outlives a cancel long enough to save samples
+                java.util.concurrent.locks.LockSupport.parkNanos(DRAIN_INTERVAL_NANOS);
+                for (Map.Entry<String, EnergySession> s : sessions.entrySet()) {
+                    drainInto(s.getKey(), s.getValue(), series, latestWatts, warnings);
+                }
+                long now = System.nanoTime();
+                if (now >= nextProgress) {
+                    nextProgress = now + PROGRESS_INTERVAL_NANOS;
+                    double measured = watts(false);
+                    boolean estimated = Double.isNaN(measured);
+                    progress.measuring(cycle, config.cycles(), finished.get(), total, now - startNanos,
+                            estimated ? watts(true) : measured, estimated);
+                }
+            }
+        }
+
+        /** Latest total power of the measuring sources, or of the estimating ones. */
+        private double watts(boolean estimates) {
+            double sum = 0;
+            boolean any = false;
+            for (PluginService<EnergySource> source : services.energySources()) {
+                if (source.service().info().estimate() != estimates) {
+                    continue;
+                }
+                for (Map.Entry<String, Double> e : latestWatts.entrySet()) {
+                    if (e.getKey().startsWith(source.name() + "/")) {
+                        sum += e.getValue();
+                        any = true;
+                    }
+                }
+            }
+            return any ? sum : Double.NaN;
+        }
+
+        void finish() {
+            running = false;
+            try {
+                join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static final GenerationListener NO_LISTENER = new GenerationListener() {
+        @Override
+        public void requestStarted(String requestId, long timestampNanos) {
+        }
+
+        @Override
+        public void tokens(TokenEvent event) {
+        }
+
+        @Override
+        public void requestFinished(RequestResult result) {
+        }
+    };
+
+}
