@@ -5,7 +5,27 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import lem.api.flops.FlopsEstimate;
+import lem.api.flops.RequestShape;
+import lem.api.flops.Workload;
+import lem.api.model.ModelDescription;
+import lem.api.model.Precision;
 import lem.runtime.plugin.PluginCatalog;
+import lem.runtime.results.FlopsAttempt;
+import lem.runtime.run.FlopsChain;
 
 /** {@code lem:backends}, {@code lem:energy}, {@code lem:flops}: what is plugged in now. */
 @Component(service = PluginCommands.class, property = { "osgi.command.scope=lem",
@@ -35,5 +55,48 @@ public class PluginCommands {
     @Descriptor("list the registered FLOPs strategies in the order the runtime asks them")
     public Listings.FlopsStrategies flops() {
         return new Listings.FlopsStrategies(catalog.flopsStrategies().stream().map(Listings.FlopsRow::of).toList());
+    }
+
+    @Descriptor("FLOPs of one request on a model described by a Hugging Face config.json, through the strategy chain")
+    public Table flops(@Descriptor("a config.json, or a model folder holding one") String model,
+            @Descriptor("options: --prompt N (prompt tokens, default 128), --new M (generated tokens, default 128)") String... options) {
+        Options o = Options.parse("lem flops", options, Set.of("--prompt", "--new"), Set.of());
+        int prompt = o.integer("lem flops", "--prompt", 128, 1);
+        int generated = o.integer("lem flops", "--new", 128, 1);
+        Path path = Path.of(System.getProperty("user.dir")).resolve(model);
+        if (Files.isDirectory(path)) {
+            path = path.resolve("config.json");
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new CommandFailure("lem flops: " + path + " is not a config.json or a folder holding one");
+        }
+        Map<String, Object> config;
+        try {
+            config = new ObjectMapper().readValue(path.toFile(), new TypeReference<Map<String, Object>>() {
+            });
+        } catch (IOException e) {
+            throw new CommandFailure("lem flops: cannot read " + path + ": " + e.getMessage());
+        }
+        ModelDescription description = new ModelDescription(model, String.valueOf(config.getOrDefault("model_type", "unknown")), 0,
+                Precision.FLOAT32, Precision.FLOAT32, "none", config);
+        FlopsChain.Outcome outcome = new FlopsChain(catalog.flopsStrategies()).estimate(description,
+                new Workload(List.of(new RequestShape(prompt, generated)), Optional.empty()));
+        List<String> footer = new ArrayList<>();
+        for (FlopsAttempt a : outcome.attempts()) {
+            footer.add((a.answered() ? "answered: " : "declined: ") + a.strategy() + (a.answered() ? "" : " (" + a.reason() + ")"));
+        }
+        FlopsEstimate e = outcome.estimate();
+        if (e == null) {
+            throw new CommandFailure("lem flops: no strategy could answer for " + path + ": " + footer);
+        }
+        footer.addAll(e.notes().stream().map(n -> "note: " + n).toList());
+        List<List<String>> rows = List.of(
+                List.of("parameters", e.parameterCount() > 0 ? String.format(Locale.ROOT, "%,d", e.parameterCount()) : "unknown"),
+                List.of("prefill FLOPs (" + prompt + " prompt tokens)", String.format(Locale.ROOT, "%,d", e.prefillFlops())),
+                List.of("decode FLOPs (" + (generated - 1) + " steps after the first token)", String.format(Locale.ROOT, "%,d", e.decodeFlops())),
+                List.of("total FLOPs", String.format(Locale.ROOT, "%,d", e.totalFlops())),
+                List.of("method", e.strategy() + ", " + e.confidence().name().toLowerCase(Locale.ROOT) + " confidence"),
+                List.of("compute precision", e.computePrecision() == null ? "-" : e.computePrecision().configName()));
+        return new ResultTables.Rows("FLOPs of one request on " + path, List.of("QUANTITY", "VALUE"), rows, footer);
     }
 }

@@ -20,6 +20,7 @@ import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -58,11 +59,7 @@ public class RunCommands {
     final BaselineMeter baselines;
 
     @Activate
-    public RunCommands(BundleContext context) {
-        this(context, new BaselineMeter());
-    }
-
-    RunCommands(BundleContext context, BaselineMeter baselines) {
+    public RunCommands(BundleContext context, @Reference BaselineMeter baselines) {
         this.context = context;
         this.catalog = new PluginCatalog(context);
         this.baselines = baselines;

@@ -22,7 +22,11 @@ import lem.runtime.results.BaselinePower;
  * from the power samples. Results are cached per source for a configurable time, since a long
  * baseline before every run would dominate short experiments; each cached figure keeps when it
  * was taken.
+ * <p>
+ * One instance serves the whole host (a DS service), so that {@code lem:baseline} and every
+ * run share the cache.
  */
+@org.osgi.service.component.annotations.Component(service = BaselineMeter.class)
 public final class BaselineMeter {
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
