@@ -45,22 +45,22 @@ public class OneShotCommand {
     public OneShotCommand(@Reference CommandProcessor processor, BundleContext context) {
         this.processor = processor;
         this.context = context;
-        List<String> args = arguments(context);
+        List<String> args = arguments(context::getProperty);
         if (!args.isEmpty()) {
             Thread runner = new Thread(() -> System.exit(run(args)), "lem-one-shot");
             runner.start();
         }
     }
 
-    static List<String> arguments(BundleContext context) {
-        String argc = context.getProperty(ARGC);
+    static List<String> arguments(java.util.function.UnaryOperator<String> properties) {
+        String argc = properties.apply(ARGC);
         List<String> args = new ArrayList<>();
         if (argc == null) {
             return args;
         }
         int n = Integer.parseInt(argc.trim());
         for (int i = 0; i < n; i++) {
-            String arg = context.getProperty("lem.arg." + i);
+            String arg = properties.apply("lem.arg." + i);
             args.add(arg == null ? "" : arg);
         }
         return args;
