@@ -164,7 +164,7 @@ final class NvmlEnergySession implements EnergySession {
                 warnings.add(gpu.id() + ": field 186 POWER_INSTANT failed " + telemetry.powerFallbackReads()
                         + " times; those samples hold nvmlDeviceGetPowerUsage (a 1 s average on Hopper)");
             }
-            DeviceEnergy energy = deviceEnergy(device, counter, finalReadFailed.contains(gpu.boardId()));
+            DeviceEnergy energy = deviceEnergy(device, counter, finalReadFailed.contains(gpu.boardId()), endNanos);
             if (energy != null) {
                 energies.add(energy);
             }
@@ -186,7 +186,7 @@ final class NvmlEnergySession implements EnergySession {
     }
 
     /** The counter's delta, or the power integral where the counter is missing or untrustworthy. */
-    private DeviceEnergy deviceEnergy(SampledDevice device, EnergyCounter counter, boolean finalReadFailed) {
+    private DeviceEnergy deviceEnergy(SampledDevice device, EnergyCounter counter, boolean finalReadFailed, long endNanos) {
         GpuDevice gpu = device.device();
         String shared = gpu.mig() ? "MIG instance of " + gpu.boardId()
                 + ": the figure is the whole board's, shared with its other instances; " : "";
@@ -212,9 +212,10 @@ final class NvmlEnergySession implements EnergySession {
             warnings.add(gpu.id() + ": no energy: " + why + " and fewer than 2 power samples were taken");
             return null;
         }
-        return new DeviceEnergy(gpu.id(), EnergyDomain.GPU, integral.energyJoules(), EnergyMethod.POWER_INTEGRATION,
-                gpu.mig(), shared + why + "; trapezoid integral of " + integral.samples() + " samples of "
-                        + device.telemetry().powerField() + " every " + sampler.intervalNanos() / 1e6 + " ms");
+        return new DeviceEnergy(gpu.id(), EnergyDomain.GPU, integral.energyJoules(startNanos, endNanos),
+                EnergyMethod.POWER_INTEGRATION, gpu.mig(), shared + why + "; trapezoid integral of " + integral.samples()
+                        + " samples of " + device.telemetry().powerField() + " every " + sampler.intervalNanos() / 1e6
+                        + " ms, first and last held to the window's edges");
     }
 
     @Override

@@ -110,12 +110,10 @@ class NvmlEnergySessionTest {
         DeviceEnergy energy = window.device(P100);
         assertEquals(EnergyMethod.POWER_INTEGRATION, energy.method());
         assertTrue(energy.note().contains("energy counter is not supported"), energy.note());
-        List<PowerSample> samples = window.of(P100);
-        double sampledSeconds = (samples.get(samples.size() - 1).timestampNanos() - samples.get(0).timestampNanos()) / 1e9;
-        assertEquals(250.0 * sampledSeconds, energy.energyJoules(), 1e-6);
+        assertTrue(window.of(P100).size() >= 20);
+        // constant 250 W: the integral, held to the window's edges, is power x window exactly
         double windowSeconds = window.reading().durationNanos() / 1e9;
-        assertEquals(250.0 * windowSeconds, energy.energyJoules(), 250.0 * windowSeconds * 0.05,
-                "the samples span the window");
+        assertEquals(250.0 * windowSeconds, energy.energyJoules(), 1e-6, "the integral covers the whole window");
     }
 
     @Test
@@ -129,8 +127,7 @@ class NvmlEnergySessionTest {
 
         DeviceEnergy energy = window.device(H100);
         assertEquals(EnergyMethod.POWER_INTEGRATION, energy.method());
-        assertEquals(400.0 * window.reading().durationNanos() / 1e9, energy.energyJoules(),
-                400.0 * window.reading().durationNanos() / 1e9 * 0.05);
+        assertEquals(400.0 * window.reading().durationNanos() / 1e9, energy.energyJoules(), 1e-6);
         assertTrue(energy.note().contains("went backwards (900000000 mJ -> 1500 mJ)"), energy.note());
         assertTrue(window.reading().warnings().stream().anyMatch(w -> w.contains(H100) && w.contains("went backwards")),
                 window.reading().warnings().toString());
