@@ -60,7 +60,8 @@ public class AnalyticalFlopsStrategy implements FlopsStrategy {
         notes.add("2 FLOPs per multiply-add over every linear layer, the LM head (last prompt position, then each "
                 + "decode step) and attention QK^T and scores x V over all keys; bias adds, norms, activations, "
                 + "softmax, rotary embedding, residuals and embedding lookups are not counted");
-        notes.add("padding is not included: a backend that pads batched prompts executes more");
+        notes.add("padding is not included: a backend that pads batched prompts, or keeps rows that finished "
+                + "running in a static batch, executes more");
         if (shape.slidingWindowTokens() > 0 && longestContext > shape.slidingWindowTokens()) {
             notes.add("sliding-window attention (" + shape.slidingWindowTokens() + " tokens) counted as dense "
                     + "attention over all " + longestContext + " keys of the longest request");

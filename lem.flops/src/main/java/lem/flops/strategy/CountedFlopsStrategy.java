@@ -46,7 +46,8 @@ public class CountedFlopsStrategy implements FlopsStrategy {
         List<String> notes = new ArrayList<>();
         notes.add("counted by the backend as it ran"
                 + (executed.counts().isBlank() ? "" : ": " + executed.counts())
-                + "; padded positions of batched prompts are included");
+                + "; padded positions of batched prompts, and rows that finished but kept running in a static "
+                + "batch, are included");
         notes.add("over " + workload.requests().size() + " requests, "
                 + workload.requests().stream().mapToLong(RequestShape::promptTokens).sum() + " prompt and "
                 + workload.requests().stream().mapToLong(RequestShape::outputTokens).sum() + " generated tokens");
