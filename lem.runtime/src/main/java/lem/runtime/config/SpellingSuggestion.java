@@ -4,7 +4,7 @@ import java.util.Collection;
 import java.util.Locale;
 
 /** "did you mean" for misspelt keys and values, by edit distance. */
-final class SpellingSuggestion {
+public final class SpellingSuggestion {
 
     private SpellingSuggestion() {
     }
@@ -53,7 +53,8 @@ final class SpellingSuggestion {
         return text.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "");
     }
 
-    static int levenshtein(String a, String b) {
+    /** Edit distance: insertions, deletions and substitutions. */
+    public static int levenshtein(String a, String b) {
         int[] previous = new int[b.length() + 1];
         int[] current = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {

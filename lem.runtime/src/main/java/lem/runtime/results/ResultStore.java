@@ -1,5 +1,7 @@
 package lem.runtime.results;
 
+import lem.runtime.config.SpellingSuggestion;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,7 +139,7 @@ public final class ResultStore {
             return ResultsDirectory.existing(resultsRoot, prefixed.get(0));
         }
         List<String> nearest = prefixed.size() > 1 ? prefixed.stream().limit(5).toList()
-                : ids.stream().sorted(Comparator.comparingInt((String id) -> editDistance(given, id))
+                : ids.stream().sorted(Comparator.comparingInt((String id) -> SpellingSuggestion.levenshtein(given, id))
                         .thenComparing(Comparator.naturalOrder())).limit(3).toList();
         throw new UnknownExperimentException(given, resultsRoot.toString(), nearest);
     }
@@ -168,25 +170,5 @@ public final class ResultStore {
         } catch (ResultsFileException e) {
             return null;
         }
-    }
-
-    /** Levenshtein distance, for the nearest ids of a mistyped one. */
-    static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
     }
 }
