@@ -169,6 +169,9 @@ public final class ExperimentRunner {
             }
         }
 
+        // the run is over: a cancel's interrupt has done its job, and left set it would make every
+        // file channel below throw ClosedByInterruptException (no result, status stuck at running)
+        Thread.interrupted();
         progress.phase("aggregating");
         AggregatedResult result = null;
         if (cyclesDone > 0 || failure != null) {
@@ -287,6 +290,11 @@ public final class ExperimentRunner {
                 return;
             }
         }
+        if (w.maxRequests() < w.window()) {
+            warnings.add("warmup did not converge: warmup.max_requests " + w.maxRequests()
+                    + " is fewer than its window of " + w.window() + " latencies, so no latency CV was computed");
+            return;
+        }
         warnings.add(String.format(Locale.ROOT, "warmup did not converge: latency CV %.3f >= %.3f after %d requests", cv,
                 w.cvThreshold(), w.maxRequests()));
     }
@@ -357,6 +365,11 @@ public final class ExperimentRunner {
             end = System.nanoTime();
             incomplete = cancelReason != null ? cancelReason : "backend failed: " + e;
         } finally {
+            // generate has returned: an interrupt (a cancel) has stopped the backend; left set, it would
+            // close the channels that write this cycle's series and raw file (ClosedByInterruptException)
+            if (Thread.interrupted() && cancelReason == null) {
+                cancelReason = "interrupted";
+            }
             if (drain != null) {
                 drain.finish();
             }

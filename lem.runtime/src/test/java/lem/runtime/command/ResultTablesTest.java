@@ -1,0 +1,166 @@
+package lem.runtime.command;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import lem.api.energy.DeviceEnergy;
+import lem.api.energy.EnergyDomain;
+import lem.api.energy.EnergyMethod;
+import lem.api.energy.EnergyReading;
+import lem.api.model.ModelDescription;
+import lem.api.model.Precision;
+import lem.runtime.results.AggregatedResult;
+import lem.runtime.results.Aggregator;
+import lem.runtime.results.BackendIdentity;
+import lem.runtime.results.MeasurementWindow;
+import lem.runtime.results.RawResult;
+import lem.runtime.results.RequestTimeline;
+import lem.runtime.results.ResultsDirectory;
+import lem.runtime.results.TokenArrival;
+import lem.runtime.results.WallClockAnchor;
+
+/**
+ * The summary `lem run` prints, built from raw files through the real aggregation. Each cycle: one
+ * second, two requests of 10 prompt tokens and 3 output tokens (first token after {@code ttft},
+ * then every 5 ms), and a GPU counter figure.
+ */
+class ResultTablesTest {
+    private static final long MS = 1_000_000L;
+    /** t(0.975, 1), MEASUREMENT.md. */
+    private static final double T_975_1 = 12.706;
+
+    @TempDir
+    Path root;
+
+    private AggregatedResult aggregate(long[] ttftMs, double[] joules) throws IOException {
+        ResultsDirectory dir = ResultsDirectory.create(root, "summary-test", "summary test");
+        ModelDescription model = new ModelDescription("tiny", "gpt2", 1000, Precision.FLOAT32, Precision.FLOAT32, "none",
+                Map.of());
+        for (int c = 0; c < ttftMs.length; c++) {
+            long base = c * 10_000 * MS;
+            List<RequestTimeline> requests = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                long start = base + r * 100 * MS;
+                long first = start + ttftMs[c] * MS;
+                List<TokenArrival> tokens = List.of(new TokenArrival(first, 1), new TokenArrival(first + 5 * MS, 1),
+                        new TokenArrival(first + 10 * MS, 1));
+                requests.add(new RequestTimeline("c" + c + "r" + r, 10, 3, start, first, first + 10 * MS, tokens,
+                        "length", null));
+            }
+            EnergyReading reading = new EnergyReading("nvml", base, base + 1000 * MS, List.of(new DeviceEnergy("GPU-0",
+                    EnergyDomain.GPU, joules[c], EnergyMethod.COUNTER, false, "counter")), List.of(), List.of(), Map.of());
+            dir.writeRaw(new RawResult(null, "summary-test", c + 1, 0, "host", new WallClockAnchor(1_700_000_000_000L, 0),
+                    new MeasurementWindow(base, base + 1000 * MS), new BackendIdentity("djl", "0.1.0", "test"), model,
+                    requests, List.of(reading), List.of(), null, null, List.of(), -1, List.of(), null, true, null));
+        }
+        return Aggregator.aggregate(dir.path());
+    }
+
+    private static Map<String, List<String>> rowsByMetric(ResultTables.Rows table) {
+        Map<String, List<String>> rows = new LinkedHashMap<>();
+        table.rows().forEach(r -> rows.put(r.get(0), r));
+        return rows;
+    }
+
+    private static double[] numbers(String line, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(line);
+        assertTrue(m.find(), line + " ~ " + regex);
+        double[] out = new double[m.groupCount()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Double.parseDouble(m.group(i + 1));
+        }
+        return out;
+    }
+
+    @Test
+    void summaryShowsTheMetricsAndACiLinePerHeadlineMetricForTwoCycles() throws IOException {
+        AggregatedResult result = aggregate(new long[] {10, 20}, new double[] {100, 120});
+
+        ResultTables.Rows table = ResultTables.summary(result, "complete", "/results/summary-test");
+
+        assertEquals("Experiment summary-test (summary test): complete", table.title());
+        assertEquals(List.of("METRIC", "VALUE", "UNIT", "HOW"), table.headers());
+        Map<String, List<String>> rows = rowsByMetric(table);
+        assertEquals("4", rows.get("requests").get(1));
+        assertEquals("40 / 12", rows.get("tokens in / out").get(1));
+        assertEquals("2.000", rows.get("measured time").get(1));
+        assertEquals("2 cycle(s)", rows.get("measured time").get(3));
+        assertEquals("6.000", rows.get("throughput").get(1), "12 output tokens in 2 s");
+        // TTFT samples 10, 10, 20, 20 ms: mean 15, median 15, p90 and p99 20
+        assertEquals("15.000 / 15.000 / 20.000 / 20.000", rows.get("TTFT").get(1));
+        assertEquals("ms", rows.get("TTFT").get(2));
+        assertEquals("5.000 / 5.000 / 5.000 / 5.000", rows.get("ITL").get(1));
+        assertEquals("220.0", rows.get("energy").get(1));
+        assertEquals("J", rows.get("energy").get(2));
+        assertTrue(rows.get("energy").get(3).contains("nvml"));
+        assertEquals("220.0", rows.get("energy, baseline-adjusted").get(1), "no baseline: adjusted equals raw");
+        assertEquals("18.333", rows.get("energy per output token").get(1), "220 J / 12 tokens");
+        assertEquals("-", rows.get("FLOPs").get(1));
+        assertEquals("unknown", rows.get("peak device memory").get(1));
+
+        List<String> footer = table.footer();
+        assertEquals("Across cycles (mean, sd, CV, 95% CI with t(0.975, n-1)):", footer.get(0));
+        String energyLine = footer.stream().filter(l -> l.trim().startsWith("energy_raw_j ")).findFirst().orElseThrow();
+        double[] e = numbers(energyLine, "n=2  mean ([-\\d.]+) J  sd ([-\\d.]+)  CV ([-\\d.]+)  CI \\[([-\\d.]+), ([-\\d.]+)\\]");
+        double sd = Math.sqrt(200); // 100 and 120 J
+        double half = T_975_1 * sd / Math.sqrt(2);
+        assertEquals(110, e[0], 0.05);
+        assertEquals(sd, e[1], 0.001);
+        assertEquals(sd / 110, e[2], 0.0001);
+        assertEquals(110 - half, e[3], 0.01);
+        assertEquals(110 + half, e[4], 0.1);
+        String ttftLine = footer.stream().filter(l -> l.trim().startsWith("ttft_mean_ms ")).findFirst().orElseThrow();
+        double[] t = numbers(ttftLine, "mean ([-\\d.]+) ms .* CI \\[([-\\d.]+), ([-\\d.]+)\\]");
+        assertEquals(15, t[0], 0.001);
+        assertEquals(15 - T_975_1 * Math.sqrt(50) / Math.sqrt(2), t[1], 0.01);
+        assertEquals("Results: /results/summary-test", footer.get(footer.size() - 1));
+    }
+
+    @Test
+    void oneCycleSaysWhyThereIsNoInterval() throws IOException {
+        AggregatedResult result = aggregate(new long[] {10}, new double[] {100});
+        List<String> footer = ResultTables.summary(result, "complete", "d").footer();
+        assertTrue(footer.contains("One cycle: no confidence interval (run with --cycles N, N >= 2, for one)."), footer.toString());
+        assertTrue(footer.stream().noneMatch(l -> l.contains("CI [")), footer.toString());
+    }
+
+    @Test
+    void theRenderedSummaryKeepsItsColumnsAligned() throws IOException {
+        AggregatedResult result = aggregate(new long[] {10, 20}, new double[] {100, 120});
+        ResultTables.Rows table = ResultTables.summary(result, "complete", "d");
+        List<String> lines = TableFormat.render(table).lines().toList();
+        String header = lines.get(1);
+        int valueColumn = header.indexOf("VALUE");
+        int unitColumn = header.indexOf("UNIT");
+        for (int i = 0; i < table.rows().size(); i++) {
+            List<String> row = table.rows().get(i);
+            String line = lines.get(3 + i);
+            assertEquals(row.get(0), line.substring(0, valueColumn).stripTrailing(), line);
+            assertEquals(row.get(1), line.substring(valueColumn, unitColumn).stripTrailing(), line);
+        }
+    }
+
+    @Test
+    void numbersAreRoundedByMagnitudeAndGoScientificWhenHugeOrTiny() {
+        assertEquals("1234.6", ResultTables.num(1234.56));
+        assertEquals("12.346", ResultTables.num(12.3456));
+        assertEquals("0.1235", ResultTables.num(0.123456));
+        assertEquals("1.235e+07", ResultTables.num(12_345_678.0));
+        assertEquals("1.234e-05", ResultTables.num(0.00001234));
+        assertEquals("0.0000", ResultTables.num(0.0));
+        assertEquals("-", ResultTables.num(Double.NaN));
+        assertEquals("-", ResultTables.num((Double) null));
+    }
+}

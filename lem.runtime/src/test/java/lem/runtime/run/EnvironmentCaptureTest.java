@@ -1,0 +1,95 @@
+package lem.runtime.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EnvironmentCaptureTest {
+    @TempDir
+    Path root;
+
+    private void file(String relative, String text) throws IOException {
+        Path f = root.resolve(relative);
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, text);
+    }
+
+    private Map<String, Object> capture() {
+        return new EnvironmentCapture(root).capture();
+    }
+
+    @Test
+    void readsEachFieldFromTheTree() throws IOException {
+        file("proc/cpuinfo", """
+                processor\t: 0
+                vendor_id\t: GenuineIntel
+                model name\t: Intel(R) Xeon(R) Platinum 8480+
+                flags\t\t: fpu vme sse2 avx512f
+                """);
+        file("proc/meminfo", "MemTotal:       16384 kB\nMemFree:         1024 kB\n");
+        file("proc/version", "Linux version 6.8.0-test (gcc 13)\n");
+        file("proc/sys/kernel/hostname", "bench-07\n");
+        file("sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", "performance\n");
+
+        Map<String, Object> env = capture();
+
+        assertEquals("Intel(R) Xeon(R) Platinum 8480+", env.get("cpu_model"));
+        assertEquals(16384L * 1024, env.get("memory_total_bytes"));
+        assertEquals("Linux version 6.8.0-test (gcc 13)", env.get("kernel"));
+        assertEquals("bench-07", env.get("hostname"));
+        assertEquals("performance", env.get("cpu_governor"));
+        assertEquals("none", env.get("container"));
+        assertEquals("none (bare metal)", env.get("virtualisation"));
+        assertEquals(Runtime.getRuntime().availableProcessors(), env.get("cpu_logical_cores"));
+    }
+
+    @Test
+    void theHypervisorFlagWithDmiNamesTheVm() throws IOException {
+        file("proc/cpuinfo", "model name\t: QEMU Virtual CPU\nflags\t\t: fpu sse2 hypervisor avx\n");
+        file("sys/class/dmi/id/sys_vendor", "QEMU\n");
+        file("sys/class/dmi/id/product_name", "Standard PC (Q35 + ICH9, 2009)\n");
+        assertEquals("vm (QEMU Standard PC (Q35 + ICH9, 2009))", capture().get("virtualisation"));
+    }
+
+    @Test
+    void theHypervisorFlagWithoutDmiStillSaysVm() throws IOException {
+        file("proc/cpuinfo", "flags\t\t: fpu hypervisor\n");
+        assertEquals("vm (hypervisor flag; vendor unknown)", capture().get("virtualisation"));
+    }
+
+    @Test
+    void containersFromTheirEvidence() throws IOException {
+        file(".dockerenv", "");
+        assertEquals("docker", capture().get("container"));
+        Files.delete(root.resolve(".dockerenv"));
+        file("proc/1/cgroup", "0::/kubepods/besteffort/pod1234/abcd\n");
+        assertEquals("kubernetes", capture().get("container"));
+        file("proc/1/cgroup", "12:cpu:/lxc/web01\n");
+        assertEquals("lxc", capture().get("container"));
+        file("run/.containerenv", "");
+        assertEquals("podman,lxc", capture().get("container"));
+    }
+
+    @Test
+    void missingFilesGiveUnknownNotAGuess() {
+        Map<String, Object> env = capture();
+        assertEquals("unknown", env.get("cpu_model"));
+        assertEquals("unknown", env.get("memory_total_bytes"));
+        assertEquals("unknown", env.get("kernel"));
+        assertEquals("unknown", env.get("cpu_governor"));
+        assertEquals("unknown", env.get("virtualisation"));
+        assertEquals("none", env.get("container"));
+    }
+
+    @Test
+    void aGarbledMeminfoIsUnknown() throws IOException {
+        file("proc/meminfo", "MemTotal:       lots kB\n");
+        assertEquals("unknown", capture().get("memory_total_bytes"));
+    }
+}

@@ -1,0 +1,403 @@
+package lem.runtime.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import lem.api.backend.InferenceBackend;
+import lem.api.energy.EnergySource;
+import lem.api.energy.PowerSample;
+import lem.api.flops.Confidence;
+import lem.api.flops.FlopsAnswer;
+import lem.api.flops.FlopsEstimate;
+import lem.api.flops.FlopsStrategy;
+import lem.api.flops.RequestShape;
+import lem.api.flops.Workload;
+import lem.api.model.ModelDescription;
+import lem.runtime.config.ConfigLoader;
+import lem.runtime.config.LoadedConfig;
+import lem.runtime.plugin.PluginService;
+import lem.runtime.results.AggregatedResult;
+import lem.runtime.results.BaselinePower;
+import lem.runtime.results.ExperimentStatus;
+import lem.runtime.results.PowerSeriesFile;
+import lem.runtime.results.PowerSeriesPoint;
+import lem.runtime.results.RawResult;
+import lem.runtime.results.ResultsDirectory;
+import lem.runtime.results.ResultsJson;
+import lem.runtime.results.RunState;
+
+class ExperimentRunnerTest {
+    private static final double MS = 1e6;
+
+    @TempDir
+    Path dir;
+
+    private final ScriptedBackend backend = new ScriptedBackend();
+
+    /** Configs share everything but the lines a test adds; every key is a real config key. */
+    private LoadedConfig config(String extra) throws IOException {
+        Path file = dir.resolve("exp.yaml");
+        Files.writeString(file, """
+                name: runner-test
+                model: {source: synthetic, name: tiny-test}
+                backend: {name: scripted, device: cpu}
+                prompts: {source: synthetic, count: 3, synthetic: {input_tokens: 8, seed: 7}}
+                decoder: {max_new_tokens: 4}
+                timeseries: {enabled: true, interval_ms: 10}
+                output: {dir: results}
+                """ + extra);
+        LoadedConfig loaded = ConfigLoader.load(file, List.of());
+        assertTrue(loaded.valid(), () -> String.valueOf(loaded.problems()));
+        return loaded;
+    }
+
+    private Path fakeRoot() throws IOException {
+        Path root = dir.resolve("root");
+        Files.createDirectories(root.resolve("proc"));
+        Files.writeString(root.resolve("proc/cpuinfo"), "model name\t: Test CPU 9000\nflags\t\t: fpu sse2\n");
+        Files.writeString(root.resolve("proc/meminfo"), "MemTotal:       2048 kB\n");
+        return root;
+    }
+
+    private static <S> PluginService<S> plugin(String name, S service) {
+        return new PluginService<>(name, "test.bundle", "1.2.3", "ACTIVE", 0, service);
+    }
+
+    private ExperimentRunner runner(LoadedConfig loaded, List<EnergySource> sources, List<FlopsStrategy> strategies)
+            throws IOException {
+        RunServices services = new RunServices(plugin(ScriptedBackend.NAME, (InferenceBackend) backend),
+                sources.stream().map(s -> plugin(s.info().name(), s)).toList(),
+                strategies.stream().map(s -> plugin(s.name(), s)).toList(), Map.of("lem.runtime", "0.1.0"));
+        return new ExperimentRunner(loaded, services, new BaselineMeter(), RunProgress.SILENT,
+                new EnvironmentCapture(fakeRoot()), dir);
+    }
+
+    private static RawResult raw(RunOutcome outcome, int cycle) {
+        return ResultsJson.read(outcome.directory().resolve(ResultsDirectory.rawPath(cycle, 0)), RawResult.class);
+    }
+
+    private static ExperimentStatus status(RunOutcome outcome) {
+        return ResultsJson.read(outcome.directory().resolve(ResultsDirectory.STATUS_FILE), ExperimentStatus.class);
+    }
+
+    /** A strategy that never knows. */
+    private static FlopsStrategy declining(String name) {
+        return new FlopsStrategy() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Confidence confidence() {
+                return Confidence.HIGH;
+            }
+
+            @Override
+            public FlopsAnswer estimate(ModelDescription model, Workload workload) {
+                return FlopsAnswer.none("needs executed operations");
+            }
+        };
+    }
+
+    /** 2 x parameters per token, prefill on prompt tokens and decode on the rest. */
+    private static FlopsStrategy parameters() {
+        return new FlopsStrategy() {
+            @Override
+            public String name() {
+                return "parameters";
+            }
+
+            @Override
+            public Confidence confidence() {
+                return Confidence.LOW;
+            }
+
+            @Override
+            public FlopsAnswer estimate(ModelDescription model, Workload workload) {
+                long prompt = workload.requests().stream().mapToLong(RequestShape::promptTokens).sum();
+                long output = workload.requests().stream().mapToLong(RequestShape::outputTokens).sum();
+                return FlopsAnswer.of(new FlopsEstimate("parameters", Confidence.LOW, model.parameterCount(),
+                        2 * model.parameterCount() * prompt, 2 * model.parameterCount() * output,
+                        model.computePrecision(), List.of()));
+            }
+        };
+    }
+
+    @Test
+    void twoCyclesWriteEveryFileAndTheMetricsTheTokenTimesImply() throws IOException {
+        MeteredEnergySource meter = new MeteredEnergySource("meter", new double[] {20, 50}, -1, 1);
+        FlopsStrategy neverAsked = declining("never-asked");
+        ExperimentRunner runner = runner(config("""
+                warmup: {enabled: false}
+                baseline: {enabled: true, duration_s: 0.2, interval_ms: 20}
+                cycles: 2
+                """), List.of(meter), List.of(declining("counted"), parameters(), neverAsked));
+
+        RunOutcome outcome = runner.run();
+
+        assertTrue(outcome.complete(), outcome.reason());
+        Path exp = outcome.directory();
+        assertEquals(dir.resolve("results").resolve(outcome.experimentId()), exp);
+        for (String file : List.of(ResultsDirectory.CONFIG_FILE, ExperimentRunner.ENVIRONMENT_FILE,
+                ResultsDirectory.RESULT_FILE, ResultsDirectory.rawPath(1, 0), ResultsDirectory.rawPath(2, 0))) {
+            assertTrue(Files.isRegularFile(exp.resolve(file)), file);
+        }
+        assertEquals(RunState.COMPLETE, status(outcome).state());
+
+        JsonNode config = ResultsJson.mapper().readTree(exp.resolve(ResultsDirectory.CONFIG_FILE).toFile());
+        assertEquals(2, config.at("/config/cycles").asInt());
+        assertTrue(config.at("/provenance/cycles").asText().contains("exp.yaml"), config.at("/provenance").toString());
+        assertEquals("default", config.at("/provenance/traffic.pattern").asText());
+
+        JsonNode env = ResultsJson.mapper().readTree(exp.resolve(ExperimentRunner.ENVIRONMENT_FILE).toFile());
+        assertEquals("Test CPU 9000", env.get("cpu_model").asText());
+        assertEquals(2048 * 1024, env.get("memory_total_bytes").asLong());
+        assertEquals("0.1.0", env.at("/lem_bundles/lem.runtime").asText());
+        assertTrue(env.at("/energy_sources/meter/available").asBoolean(), env.toString());
+
+        // the baseline session came first: 20 W on the counter
+        assertEquals(3, meter.sessions.size());
+        BaselinePower baseline = raw(outcome, 1).baseline().get(0);
+        assertEquals(20.0, baseline.meanWatts(), 1e-9);
+        assertEquals(meter.sessions.get(0).given.size(), baseline.sampleCount());
+        assertTrue(baseline.sampleCount() >= 2, "0.2 s at 20 ms gives several samples");
+
+        AggregatedResult result = outcome.result();
+        assertNotNull(result);
+        assertEquals(result, ResultsJson.read(exp.resolve(ResultsDirectory.RESULT_FILE), AggregatedResult.class));
+        assertEquals(2, result.cyclesMeasured());
+        double rawJoules = 0;
+        double windowSeconds = 0;
+        for (int cycle = 1; cycle <= 2; cycle++) {
+            RawResult raw = raw(outcome, cycle);
+            assertTrue(raw.complete());
+            assertEquals(3, raw.requests().size());
+            MeteredEnergySource.Session session = meter.sessions.get(cycle);
+            assertEquals(session.reading.energyJoules(), raw.energy().get(0).energyJoules(), 1e-12);
+            rawJoules += raw.energy().get(0).energyJoules();
+            windowSeconds += raw.energy().get(0).durationNanos() / 1e9;
+
+            List<PowerSeriesPoint> series = PowerSeriesFile.read(exp.resolve(raw.powerSeriesFile()));
+            List<PowerSample> given = session.given;
+            assertEquals(given.size(), series.size(), "every sample the source gave, once");
+            for (int i = 0; i < given.size(); i++) {
+                assertEquals(given.get(i).timestampNanos(), series.get(i).timestampNanos());
+                assertEquals(given.get(i).powerWatts(), series.get(i).powerWatts(), 1e-9);
+                assertEquals("meter", series.get(i).source());
+            }
+        }
+
+        var overall = result.overall();
+        assertEquals(6, overall.requests());
+        assertEquals(6 * 8, overall.inputTokens());
+        assertEquals(6 * 4, overall.outputTokens());
+        var latency = overall.latency();
+        // every request: first token 3 ms after its start, then one every 2 ms
+        assertEquals(3.0, latency.ttftMs().mean(), 1e-9);
+        assertEquals(3.0, latency.ttftMs().max(), 1e-9);
+        assertEquals(2.0, latency.itlRawMs().mean(), 1e-9);
+        assertEquals(6 * 3, latency.itlRawMs().count());
+        assertEquals(2.0, latency.tpotMs().mean(), 1e-9);
+        assertEquals(3.0 + 3 * 2.0, latency.e2eMs().mean(), 1e-9);
+
+        var energy = overall.energy();
+        assertEquals(List.of("meter"), energy.sourcesUsed());
+        assertEquals(rawJoules, energy.rawJoules(), 1e-9);
+        assertEquals(50 * windowSeconds, energy.rawJoules(), 1e-6);
+        // adjusted = raw - 20 W idle x the window
+        assertEquals(rawJoules - 20 * windowSeconds, energy.adjustedJoules(), 1e-6);
+
+        // FLOPs: the first strategy declined, the second answered, the third was never asked
+        assertEquals(List.of("counted", "parameters"), result.flopsChain().stream().map(a -> a.strategy()).toList());
+        assertFalse(result.flopsChain().get(0).answered());
+        assertEquals("needs executed operations", result.flopsChain().get(0).reason());
+        assertTrue(result.flopsChain().get(1).answered());
+        var flops = overall.flops();
+        assertEquals("parameters", flops.method());
+        assertEquals(2 * 1_000_000L * 6 * 8, flops.prefillFlops());
+        assertEquals(2 * 1_000_000L * 6 * 4, flops.decodeFlops());
+        assertEquals(Optional.empty(), raw(outcome, 1).flopsChain().stream()
+                .filter(a -> a.strategy().equals("never-asked")).findAny());
+
+        assertEquals(1, backend.opened);
+        assertEquals(1, backend.closed);
+    }
+
+    @Test
+    void aBackendFailingInCycleTwoKeepsCycleOneAndMarksTheRunIncomplete() throws IOException {
+        backend.failOnCall = 2;
+        backend.failAfterRequests = 1;
+        MeteredEnergySource meter = new MeteredEnergySource("meter", new double[] {40});
+        RunOutcome outcome = runner(config("""
+                warmup: {enabled: false}
+                baseline: {enabled: false}
+                cycles: 3
+                """), List.of(meter), List.of()).run();
+
+        assertFalse(outcome.complete());
+        assertEquals("backend failed: device lost after 1 request(s)", outcome.reason());
+        RawResult first = raw(outcome, 1);
+        assertTrue(first.complete());
+        assertEquals(3, first.requests().size());
+        RawResult second = raw(outcome, 2);
+        assertFalse(second.complete());
+        assertEquals(outcome.reason(), second.incompleteReason());
+        assertEquals(1, second.requests().size(), "the request that finished before the failure is kept");
+        assertFalse(Files.exists(outcome.directory().resolve(ResultsDirectory.rawPath(3, 0))));
+
+        ExperimentStatus status = status(outcome);
+        assertEquals(RunState.INCOMPLETE, status.state());
+        assertEquals(outcome.reason(), status.reason());
+        AggregatedResult result = ResultsJson.read(outcome.directory().resolve(ResultsDirectory.RESULT_FILE),
+                AggregatedResult.class);
+        assertEquals(1, result.cyclesMeasured());
+        assertFalse(result.complete());
+        assertEquals(3, result.overall().requests());
+        assertEquals(1, backend.closed, "the model is closed after a failure");
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void cancelFromAnotherThreadStopsABlockedBackend() throws Exception {
+        backend.blockOnCall = 2;
+        ExperimentRunner runner = runner(config("""
+                warmup: {enabled: false}
+                baseline: {enabled: false}
+                cycles: 2
+                """), List.of(new MeteredEnergySource("meter", new double[] {40})), List.of());
+        Thread canceller = new Thread(() -> {
+            try {
+                backend.blocking.await();
+                runner.cancel("stopped by the test");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        canceller.start();
+
+        RunOutcome outcome = runner.run();
+        canceller.join();
+
+        assertFalse(Thread.currentThread().isInterrupted(), "the cancel's interrupt must not outlive the run");
+        assertFalse(outcome.complete());
+        assertEquals("stopped by the test", outcome.reason());
+        assertTrue(raw(outcome, 1).complete());
+        RawResult cut = raw(outcome, 2);
+        assertFalse(cut.complete());
+        assertEquals("stopped by the test", cut.incompleteReason());
+        ExperimentStatus status = status(outcome);
+        assertEquals(RunState.INCOMPLETE, status.state());
+        assertEquals("stopped by the test", status.reason());
+        assertEquals(1, outcome.result().cyclesMeasured());
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void cancelDuringWarmupEndsTheRunBeforeAnyCycle() throws IOException {
+        // the cancel arrives while a warmup request runs; this backend finishes the request anyway
+        java.util.concurrent.atomic.AtomicReference<ExperimentRunner> self = new java.util.concurrent.atomic.AtomicReference<>();
+        RunProgress cancelAtSecondWarmup = new RunProgress() {
+            @Override
+            public void phase(String description) {
+                if (description.startsWith("warmup 2 ")) {
+                    self.get().cancel("stopped during warmup");
+                }
+            }
+
+            @Override
+            public void measuring(int cycle, int cycles, int done, int total, long elapsedNanos, double powerWatts,
+                    boolean estimated) {
+            }
+        };
+        LoadedConfig loaded = config("""
+                warmup: {enabled: true, min_requests: 5, max_requests: 10, window: 5}
+                baseline: {enabled: false}
+                """);
+        RunServices services = new RunServices(plugin(ScriptedBackend.NAME, (InferenceBackend) backend), List.of(),
+                List.of(), Map.of());
+        ExperimentRunner runner = new ExperimentRunner(loaded, services, new BaselineMeter(), cancelAtSecondWarmup,
+                new EnvironmentCapture(fakeRoot()), dir);
+        self.set(runner);
+
+        RunOutcome outcome = runner.run();
+
+        assertFalse(Thread.currentThread().isInterrupted());
+        assertFalse(outcome.complete());
+        assertEquals("stopped during warmup", outcome.reason());
+        assertEquals(2, backend.warmupCalls().size());
+        assertEquals(List.of(), backend.measurementCalls());
+        assertEquals(RunState.INCOMPLETE, status(outcome).state());
+        assertEquals("stopped during warmup", status(outcome).reason());
+        assertEquals(1, backend.closed);
+    }
+
+    @Test
+    void warmupStopsOnceTheLatencyIsSteady() throws IOException {
+        RunOutcome outcome = runner(config("""
+                warmup: {enabled: true, min_requests: 6, max_requests: 40, window: 4, cv_threshold: 0.05}
+                baseline: {enabled: false}
+                """), List.of(), List.of()).run();
+
+        assertTrue(outcome.complete(), outcome.reason());
+        // constant latency: CV 0 as soon as min_requests (6, more than the window of 4) have run
+        assertEquals(6, backend.warmupCalls().size());
+        assertTrue(backend.warmupCalls().stream().allMatch(c -> c.size() == 1), "warmup sends single requests");
+        assertTrue(outcome.result().warnings().stream().noneMatch(w -> w.contains("warmup did not converge")),
+                String.valueOf(outcome.result().warnings()));
+    }
+
+    @Test
+    void warmupThatNeverSettlesStopsAtTheMaximumWithAWarning() throws IOException {
+        // alternating 3 ms and 9 ms to the first token: the CV of any window stays far above 0.05
+        backend.warmupExtraNanos = i -> i % 2 == 0 ? 0 : 6_000_000L;
+        RunOutcome outcome = runner(config("""
+                warmup: {enabled: true, min_requests: 2, max_requests: 7, window: 4, cv_threshold: 0.05}
+                baseline: {enabled: false}
+                """), List.of(), List.of()).run();
+
+        assertTrue(outcome.complete(), outcome.reason());
+        assertEquals(7, backend.warmupCalls().size());
+        assertTrue(outcome.result().warnings().stream()
+                .anyMatch(w -> w.contains("warmup did not converge") && w.contains("after 7 requests")),
+                String.valueOf(outcome.result().warnings()));
+        assertEquals(1, backend.measurementCalls().size());
+    }
+
+    @Test
+    void aWindowLargerThanTheWarmupSaysSoInsteadOfACvOfNaN() throws IOException {
+        RunOutcome outcome = runner(config("""
+                warmup: {enabled: true, min_requests: 2, max_requests: 3, window: 4}
+                baseline: {enabled: false}
+                """), List.of(), List.of()).run();
+
+        assertEquals(3, backend.warmupCalls().size());
+        String warning = outcome.result().warnings().stream().filter(w -> w.contains("warmup did not converge"))
+                .findFirst().orElseThrow();
+        assertFalse(warning.contains("NaN"), warning);
+        assertTrue(warning.contains("max_requests 3") && warning.contains("window of 4"), warning);
+    }
+
+    @Test
+    void coefficientOfVariationUsesTheSampleStandardDeviation() {
+        // 9, 10, 11: sd (n-1) = 1, mean 10
+        assertEquals(0.1, ExperimentRunner.coefficientOfVariation(List.of(9.0, 10.0, 11.0)), 1e-12);
+        assertTrue(Double.isNaN(ExperimentRunner.coefficientOfVariation(List.of(5.0))));
+    }
+}

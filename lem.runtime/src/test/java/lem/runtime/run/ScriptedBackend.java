@@ -1,0 +1,156 @@
+package lem.runtime.run;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntToLongFunction;
+
+import lem.api.backend.BackendException;
+import lem.api.backend.BackendInfo;
+import lem.api.backend.BackendSettings;
+import lem.api.backend.BatchingMode;
+import lem.api.backend.Capabilities;
+import lem.api.backend.DecodeSettings;
+import lem.api.backend.GenerationListener;
+import lem.api.backend.GenerationRequest;
+import lem.api.backend.GenerationResult;
+import lem.api.backend.InferenceBackend;
+import lem.api.backend.LoadedModel;
+import lem.api.backend.Parallelism;
+import lem.api.backend.RequestResult;
+import lem.api.backend.TokenEvent;
+import lem.api.model.ModelDescription;
+import lem.api.model.ModelSpec;
+import lem.api.model.Precision;
+
+/**
+ * Stands in for an inference engine: requests run one after another, and each token appears at a
+ * time the test chose (first token {@code ttftNanos} after the request starts, then one every
+ * {@code itlNanos}); the backend waits until that time has passed and reports exactly it. It can
+ * fail a measurement call after some requests, or block in one until interrupted.
+ */
+final class ScriptedBackend implements InferenceBackend {
+    static final String NAME = "scripted";
+    static final int VOCABULARY = 1000;
+
+    long ttftNanos = 3_000_000L;
+    long itlNanos = 2_000_000L;
+    /** Extra time before the first token of the i-th warmup request (0-based). */
+    IntToLongFunction warmupExtraNanos = i -> 0;
+    /** The measurement call (1-based, warmup calls not counted) that fails, or 0 for none. */
+    int failOnCall;
+    /** Requests that finish in the failing call before it throws. */
+    int failAfterRequests;
+    /** The measurement call (1-based) that blocks until its thread is interrupted, or 0 for none. */
+    int blockOnCall;
+    final CountDownLatch blocking = new CountDownLatch(1);
+
+    /** Request ids of every generate call, warmup included, in order. */
+    final List<List<String>> calls = Collections.synchronizedList(new ArrayList<>());
+    volatile int opened;
+    volatile int closed;
+    private int measurementCalls;
+
+    @Override
+    public BackendInfo info() {
+        return new BackendInfo(NAME, "test backend with scripted token times", "scripted 1.0",
+                new Capabilities(true, EnumSet.allOf(BatchingMode.class), Set.of("cpu"), Set.of(Precision.FLOAT32),
+                        Set.of(Parallelism.NONE), false, Set.of("synthetic")));
+    }
+
+    @Override
+    public LoadedModel open(ModelSpec model, BackendSettings settings) throws BackendException {
+        opened++;
+        ModelDescription description = new ModelDescription(model.name(), "gpt2", 1_000_000L, Precision.FLOAT32,
+                Precision.FLOAT32, "none", Map.of("vocab_size", VOCABULARY));
+        return new LoadedModel() {
+            @Override
+            public ModelDescription description() {
+                return description;
+            }
+
+            @Override
+            public Set<String> deviceIds() {
+                return Set.of();
+            }
+
+            @Override
+            public GenerationResult generate(List<GenerationRequest> requests, DecodeSettings decode,
+                    GenerationListener listener) throws BackendException {
+                return ScriptedBackend.this.generate(requests, decode, listener);
+            }
+
+            @Override
+            public void close() {
+                closed++;
+            }
+        };
+    }
+
+    List<List<String>> warmupCalls() {
+        synchronized (calls) {
+            return calls.stream().filter(c -> c.get(0).startsWith("warmup-")).toList();
+        }
+    }
+
+    List<List<String>> measurementCalls() {
+        synchronized (calls) {
+            return calls.stream().filter(c -> !c.get(0).startsWith("warmup-")).toList();
+        }
+    }
+
+    private GenerationResult generate(List<GenerationRequest> requests, DecodeSettings decode,
+            GenerationListener listener) throws BackendException {
+        List<String> ids = requests.stream().map(GenerationRequest::id).toList();
+        calls.add(ids);
+        boolean warmup = ids.get(0).startsWith("warmup-");
+        int call = warmup ? 0 : ++measurementCalls;
+        if (call > 0 && call == blockOnCall) {
+            blocking.countDown();
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                // the usual idiom: keep the interrupt for the caller, report the stop
+                Thread.currentThread().interrupt();
+                throw new BackendException("generation interrupted");
+            }
+        }
+        List<RequestResult> results = new ArrayList<>();
+        for (GenerationRequest request : requests) {
+            if (call > 0 && call == failOnCall && results.size() == failAfterRequests) {
+                throw new BackendException("device lost after " + failAfterRequests + " request(s)");
+            }
+            long extra = warmup ? warmupExtraNanos.applyAsLong(Integer.parseInt(request.id().substring(7))) : 0;
+            results.add(run(request, decode.maxNewTokens(), ttftNanos + extra, listener));
+        }
+        return new GenerationResult(results, null, 64L << 20, Map.of("engine_time", "scripted"));
+    }
+
+    private RequestResult run(GenerationRequest request, int outputTokens, long ttft, GenerationListener listener) {
+        long start = System.nanoTime();
+        listener.requestStarted(request.id(), start);
+        long at = start;
+        for (int i = 0; i < outputTokens; i++) {
+            at = start + ttft + i * itlNanos;
+            waitUntil(at);
+            listener.tokens(new TokenEvent(request.id(), i, 1, at));
+        }
+        int input = request.prompt().tokenIds().isEmpty() ? request.prompt().text().split("\\s+").length
+                : request.prompt().tokenIds().size();
+        RequestResult result = new RequestResult(request.id(), start, start + ttft, at, input, outputTokens, "length",
+                null);
+        listener.requestFinished(result);
+        return result;
+    }
+
+    private static void waitUntil(long nanos) {
+        for (long left = nanos - System.nanoTime(); left > 0; left = nanos - System.nanoTime()) {
+            LockSupport.parkNanos(left);
+        }
+    }
+}
