@@ -111,6 +111,8 @@ final class ConfigValidator {
         checkTraffic();
         checkAtMost("decoder.min_new_tokens", "decoder.max_new_tokens");
         checkAtMost("warmup.min_requests", "warmup.max_requests");
+        // a CV needs a full window of latencies: a window larger than the cap never converges
+        checkAtMost("warmup.window", "warmup.max_requests");
         checkAtMost("prompts.synthetic.input_tokens", "prompts.synthetic.input_tokens_max");
         checkModel();
         checkPrompts();

@@ -290,11 +290,6 @@ public final class ExperimentRunner {
                 return;
             }
         }
-        if (w.maxRequests() < w.window()) {
-            warnings.add("warmup did not converge: warmup.max_requests " + w.maxRequests()
-                    + " is fewer than its window of " + w.window() + " latencies, so no latency CV was computed");
-            return;
-        }
         warnings.add(String.format(Locale.ROOT, "warmup did not converge: latency CV %.3f >= %.3f after %d requests", cv,
                 w.cvThreshold(), w.maxRequests()));
     }

@@ -173,6 +173,14 @@ class ConfigValidationTest {
     }
 
     @Test
+    void aWarmupWindowLargerThanItsCapCanNeverConverge() {
+        ConfigProblem problem = onlyProblem("warmup:\n  window: 8\n  max_requests: 6\n  min_requests: 2\n");
+
+        assertEquals("warmup.max_requests", problem.keyPath());
+        assertEquals("must be >= warmup.window = 8 (from " + problem.file() + ":2), got 6", problem.message());
+    }
+
+    @Test
     void localModelNeedsAPath() {
         assertEquals("model.source", onlyProblem("model: {source: local}\n").keyPath());
         assertEquals("model.path", onlyProblem("model: {path: /weights}\n").keyPath());

@@ -381,20 +381,6 @@ class ExperimentRunnerTest {
     }
 
     @Test
-    void aWindowLargerThanTheWarmupSaysSoInsteadOfACvOfNaN() throws IOException {
-        RunOutcome outcome = runner(config("""
-                warmup: {enabled: true, min_requests: 2, max_requests: 3, window: 4}
-                baseline: {enabled: false}
-                """), List.of(), List.of()).run();
-
-        assertEquals(3, backend.warmupCalls().size());
-        String warning = outcome.result().warnings().stream().filter(w -> w.contains("warmup did not converge"))
-                .findFirst().orElseThrow();
-        assertFalse(warning.contains("NaN"), warning);
-        assertTrue(warning.contains("max_requests 3") && warning.contains("window of 4"), warning);
-    }
-
-    @Test
     void coefficientOfVariationUsesTheSampleStandardDeviation() {
         // 9, 10, 11: sd (n-1) = 1, mean 10
         assertEquals(0.1, ExperimentRunner.coefficientOfVariation(List.of(9.0, 10.0, 11.0)), 1e-12);
