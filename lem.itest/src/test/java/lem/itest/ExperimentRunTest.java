@@ -153,6 +153,16 @@ class ExperimentRunTest {
         assertEquals("INCOMPLETE", status.path("state").asText().toUpperCase(), status.toString());
         assertTrue(status.path("reason").asText().contains("simulated device fault"), status.toString());
         assertHostRunning();
+
+        // what was measured stays usable: listed with its reason, and re-aggregated to the same file
+        Shell shell = new Shell(processor);
+        String root = runs.resultsRoot.toString();
+        String listed = shell.run("lem:results list --dir " + root);
+        assertTrue(listed.contains("incomplete (") && listed.contains("simulated device fault"), listed);
+        byte[] before = Files.readAllBytes(experiment.resolve("result.json"));
+        shell.run("lem:aggregate " + experiment.getFileName() + " --dir " + root);
+        assertArrayEquals(before, Files.readAllBytes(experiment.resolve("result.json")));
+        assertEquals(1, ExperimentRuns.json(experiment.resolve("result.json")).path("cycles_measured").asInt());
     }
 
     @Test
