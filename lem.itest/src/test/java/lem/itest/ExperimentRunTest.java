@@ -190,6 +190,27 @@ class ExperimentRunTest {
         assertFalse(shell.run("lem:backends").contains(ExperimentRuns.BACKEND), "the backend is gone from lem:backends");
     }
 
+    @Test
+    void energySourceLeavingMidRunStopsTheRun(TestInfo test) throws Exception {
+        ExperimentRuns runs = runs(test, ExperimentRuns.pacedBackend().blockingInBatch(2));
+        Path config = runs.write("exp.yaml", runs.config(3));
+        Shell shell = new Shell(processor);
+
+        CompletableFuture<Shell.Outcome> running = CompletableFuture.supplyAsync(() -> shell.execute("lem:run " + config));
+        assertTrue(runs.backend.blocked.await(30, TimeUnit.SECONDS), "cycle 2 started generating");
+        runs.meterRegistration.unregister();
+        runs.backend.release.countDown();
+        Shell.Outcome run = running.get(30, TimeUnit.SECONDS);
+
+        assertInstanceOf(CommandFailure.class, run.failure(), run.transcript());
+        assertTrue(run.failure().getMessage().contains("energy source " + ExperimentRuns.METER)
+                && run.failure().getMessage().contains("went away"), run.failure().getMessage());
+        Path experiment = runs.onlyExperiment();
+        assertTrue(ExperimentRuns.json(experiment.resolve("raw/cycle_1/process_0.json")).path("complete").asBoolean());
+        assertEquals("INCOMPLETE", ExperimentRuns.json(experiment.resolve("status.json")).path("state").asText().toUpperCase());
+        assertHostRunning();
+    }
+
     /**
      * The same with a real plugin: the example backend bundle, a Declarative Services component,
      * is stopped while cycle 2 waits for its requests' arrival times.

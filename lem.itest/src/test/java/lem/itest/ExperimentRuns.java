@@ -38,7 +38,7 @@ final class ExperimentRuns implements AutoCloseable {
     final PacedBackend backend;
     final SimulatedPowerMeter meter;
     final ServiceRegistration<InferenceBackend> backendRegistration;
-    private final ServiceRegistration<EnergySource> meterRegistration;
+    final ServiceRegistration<EnergySource> meterRegistration;
 
     ExperimentRuns(BundleContext context, String testName, PacedBackend backend) throws IOException {
         Path root = Path.of(context.getProperty("lem.itest.workdir")).toAbsolutePath();
