@@ -13,11 +13,13 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -28,6 +30,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import lem.api.energy.EnergySource;
 import lem.api.energy.Probe;
 import lem.api.backend.InferenceBackend;
+import lem.api.flops.FlopsStrategy;
 import lem.runtime.config.ConfigLoader;
 import lem.runtime.config.ConfigProblem;
 import lem.runtime.config.ExperimentConfig;
@@ -66,7 +69,7 @@ public class RunCommands {
     }
 
     @Descriptor("run an experiment from a config file and print its summary; results go to output.dir")
-    public Table run(@Descriptor("the experiment config (YAML or JSON)") String config,
+    public Table run(CommandSession session, @Descriptor("the experiment config (YAML or JSON)") String config,
             @Descriptor("options: --cycles N (repeat the measurement N times), --set key.path=value (repeatable), "
                     + "--dry-run (validate and show the plan without measuring)") String... options) throws IOException {
         Options o = Options.parse("lem run", options, Set.of("--cycles", "--set"), Set.of("--dry-run"));
@@ -80,21 +83,28 @@ public class RunCommands {
         LoadedConfig loaded = loadValid(config, overrides);
         ExperimentConfig c = loaded.config();
         RunServices services = resolveServices(c);
-        PrintStream out = System.out;
+        // progress comes from the sampling thread too, which System.out would not route to this session
+        PrintStream out = session.getConsole();
         if (o.flag("--dry-run")) {
             return plan(loaded, services);
         }
         out.printf("lem run %s: %s on %s (%s), energy from %s, %d cycle(s)%n", loaded.file(), c.model().name(),
                 services.backend().name(), c.backend().device(),
                 services.energySources().stream().map(PluginService::name).collect(Collectors.joining(", ")), c.cycles());
-        ExperimentRunner runner = new ExperimentRunner(loaded, services, baselines, new PrintedProgress(out),
-                new EnvironmentCapture(), workingDirectory());
-        ServiceListener watcher = departureWatcher(services, runner);
+        List<PluginService<?>> held = new ArrayList<>();
         RunOutcome outcome;
-        try (InterruptKey key = InterruptKey.install(() -> runner.cancel("interrupted by Ctrl-C"))) {
-            outcome = runner.run();
+        try {
+            RunServices bound = hold(services, held);
+            ExperimentRunner runner = new ExperimentRunner(loaded, bound, baselines, new PrintedProgress(out),
+                    new EnvironmentCapture(), workingDirectory());
+            ServiceListener watcher = departureWatcher(bound, runner);
+            try (InterruptKey key = InterruptKey.install(() -> runner.cancel("interrupted by Ctrl-C"))) {
+                outcome = runner.run();
+            } finally {
+                context.removeServiceListener(watcher);
+            }
         } finally {
-            context.removeServiceListener(watcher);
+            held.forEach(catalog::release);
         }
         String status = outcome.complete() ? "complete" : "INCOMPLETE: " + outcome.reason();
         if (outcome.result() != null) {
@@ -272,23 +282,46 @@ public class RunCommands {
                 List.of());
     }
 
-    /** A bound service that leaves mid-run (its bundle stopped or updated) stops the run cleanly. */
-    private ServiceListener departureWatcher(RunServices services, ExperimentRunner runner) {
-        Map<Object, String> watched = new LinkedHashMap<>();
-        watched.put(services.backend().service(), "backend " + services.backend().name() + " (bundle " + services.backend().bundle() + ")");
+    /** The run's services, each held until the run ends (added to {@code held} for release). */
+    private RunServices hold(RunServices services, List<PluginService<?>> held) {
+        PluginService<InferenceBackend> backend = held(services.backend(), "backend", held);
+        List<PluginService<EnergySource>> sources = new ArrayList<>();
         for (PluginService<EnergySource> s : services.energySources()) {
-            watched.put(s.service(), "energy source " + s.name() + " (bundle " + s.bundle() + ")");
+            sources.add(held(s, "energy source", held));
+        }
+        List<PluginService<FlopsStrategy>> strategies = new ArrayList<>();
+        for (PluginService<FlopsStrategy> s : services.flopsStrategies()) {
+            catalog.hold(s).ifPresent(h -> {
+                held.add(h);
+                strategies.add(h);
+            });
+        }
+        return new RunServices(backend, sources, strategies, services.bundles());
+    }
+
+    private <S> PluginService<S> held(PluginService<S> s, String kind, List<PluginService<?>> held) {
+        PluginService<S> h = catalog.hold(s).orElseThrow(() -> new CommandFailure(
+                kind + " " + s.name() + " (bundle " + s.bundle() + ") went away before the run started"));
+        held.add(h);
+        return h;
+    }
+
+    /**
+     * A bound service that leaves mid-run (its bundle stopped or updated) stops the run cleanly.
+     * It is known by its registration: the object a departing component's bundle would hand out now
+     * is not the one the run holds.
+     */
+    private ServiceListener departureWatcher(RunServices services, ExperimentRunner runner) {
+        Map<ServiceReference<?>, String> watched = new LinkedHashMap<>();
+        watched.put(services.backend().reference(), "backend " + services.backend().name() + " (bundle " + services.backend().bundle() + ")");
+        for (PluginService<EnergySource> s : services.energySources()) {
+            watched.put(s.reference(), "energy source " + s.name() + " (bundle " + s.bundle() + ")");
         }
         ServiceListener listener = event -> {
             if (event.getType() == ServiceEvent.UNREGISTERING) {
-                Object service = context.getService(event.getServiceReference());
-                try {
-                    String what = service == null ? null : watched.get(service);
-                    if (what != null) {
-                        runner.cancel(what + " went away during the run");
-                    }
-                } finally {
-                    context.ungetService(event.getServiceReference());
+                String what = watched.get(event.getServiceReference());
+                if (what != null) {
+                    runner.cancel(what + " went away during the run");
                 }
             }
         };

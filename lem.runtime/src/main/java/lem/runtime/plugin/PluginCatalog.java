@@ -68,14 +68,36 @@ public final class PluginCatalog {
                         bundle == null ? "?" : bundle.getSymbolicName(),
                         bundle == null ? "?" : bundle.getVersion().toString(),
                         bundle == null ? "?" : stateName(bundle.getState()),
-                        ranking instanceof Integer r ? r : 0, service));
+                        ranking instanceof Integer r ? r : 0, service, reference));
             } finally {
-                // the catalogue hands out the object for immediate use; DS keeps it alive meanwhile
+                // enough for a listing; a run holds what it uses (see hold), since DS may deactivate it now
                 context.ungetService(reference);
             }
         }
         found.sort(Comparator.comparing(PluginService::name));
         return found;
+    }
+
+    /**
+     * The same service got again and kept until {@link #release}: Declarative Services deactivates
+     * a delayed component when its last user lets it go, so a run holds what it uses for as long
+     * as it runs, and uses the object it holds.
+     *
+     * @return the held service, or empty when it was unregistered meanwhile
+     */
+    public <S> Optional<PluginService<S>> hold(PluginService<S> s) {
+        S service = context.getService(s.reference());
+        return Optional.ofNullable(service).map(held -> new PluginService<>(s.name(), s.bundle(), s.bundleVersion(),
+                s.bundleState(), s.ranking(), held, s.reference()));
+    }
+
+    /** Lets go of a service got by {@link #hold}. */
+    public void release(PluginService<?> s) {
+        try {
+            context.ungetService(s.reference());
+        } catch (IllegalStateException e) {
+            // the runtime's own bundle is stopping: the framework releases everything anyway
+        }
     }
 
     static String stateName(int state) {

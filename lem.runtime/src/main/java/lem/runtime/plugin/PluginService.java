@@ -2,6 +2,8 @@ package lem.runtime.plugin;
 
 import java.util.Objects;
 
+import org.osgi.framework.ServiceReference;
+
 /**
  * One registered plugin service, with where it comes from.
  *
@@ -11,11 +13,19 @@ import java.util.Objects;
  * @param bundleState   that bundle's state ({@code ACTIVE}, {@code STARTING}, ...)
  * @param ranking       {@code service.ranking}
  * @param service       the service object
+ * @param reference     the registration it came from: it identifies the service when it leaves
+ *                      (the object cannot: Declarative Services may hand out a new one); null for
+ *                      a service handed over without a framework (tests, embedding)
  */
 public record PluginService<S>(String name, String bundle, String bundleVersion, String bundleState, int ranking,
-        S service) {
+        S service, ServiceReference<S> reference) {
     public PluginService {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(service, "service");
+    }
+
+    /** A service without a registration, for use outside a framework. */
+    public PluginService(String name, String bundle, String bundleVersion, String bundleState, int ranking, S service) {
+        this(name, bundle, bundleVersion, bundleState, ranking, service, null);
     }
 }

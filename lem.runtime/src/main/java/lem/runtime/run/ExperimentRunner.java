@@ -70,7 +70,13 @@ public final class ExperimentRunner {
     private final Path workingDirectory;
 
     private final Map<String, Object> backendNotes = new LinkedHashMap<>();
-    private volatile Thread runThread;
+    /**
+     * The thread to interrupt on cancel, set only while the run waits on a backend or a source
+     * (baseline, opening the model, warmup, generation). Saving files must not meet an interrupt:
+     * NIO channels close on an interrupted thread, and the cycle that was cut would be lost.
+     * Guarded by {@code this}.
+     */
+    private Thread runThread;
     private volatile String cancelReason;
 
     public ExperimentRunner(LoadedConfig loaded, RunServices services, BaselineMeter baselineMeter, RunProgress progress,
@@ -88,24 +94,32 @@ public final class ExperimentRunner {
     }
 
     /** Stops the run as soon as it can; what was measured is kept and the run says {@code reason}. */
-    public void cancel(String reason) {
+    public synchronized void cancel(String reason) {
         if (cancelReason == null) {
             cancelReason = reason;
         }
-        Thread t = runThread;
-        if (t != null) {
-            t.interrupt();
+        if (runThread != null) {
+            runThread.interrupt();
         }
     }
 
     public RunOutcome run() throws IOException {
-        runThread = Thread.currentThread();
         try {
             return runInCurrentThread();
         } finally {
-            runThread = null;
-            Thread.interrupted(); // a late cancel must not leak an interrupt into the shell
+            stopInterrupts(); // a late cancel must not leak an interrupt into the shell
         }
+    }
+
+    /** From here a cancel interrupts the calling thread, to wake it from a backend or a sleep. */
+    private synchronized void allowInterrupts() {
+        runThread = Thread.currentThread();
+    }
+
+    /** From here a cancel only records its reason; an interrupt already delivered is cleared. */
+    private synchronized void stopInterrupts() {
+        runThread = null;
+        Thread.interrupted();
     }
 
     private RunOutcome runInCurrentThread() throws IOException {
@@ -128,6 +142,8 @@ public final class ExperimentRunner {
         int cyclesDone = 0;
         LoadedModel model = null;
         try {
+            allowInterrupts();
+            checkCancelled();
             List<BaselinePower> baselines = baselines(warnings);
             checkCancelled();
             progress.phase("opening model " + config.model().name() + " on " + services.backend().name());
@@ -137,6 +153,7 @@ public final class ExperimentRunner {
             DecodeSettings decode = decodeSettings();
             int vocabulary = RequestPlan.vocabularySize(model.description());
             warmup(model, decode, vocabulary, warnings);
+            stopInterrupts();
             for (int cycle = 1; cycle <= config.cycles(); cycle++) {
                 checkCancelled();
                 progress.phase("cycle " + cycle + "/" + config.cycles());
@@ -169,9 +186,7 @@ public final class ExperimentRunner {
             }
         }
 
-        // the run is over: a cancel's interrupt has done its job, and left set it would make every
-        // file channel below throw ClosedByInterruptException (no result, status stuck at running)
-        Thread.interrupted();
+        stopInterrupts();
         progress.phase("aggregating");
         AggregatedResult result = null;
         if (cyclesDone > 0 || failure != null) {
@@ -351,6 +366,8 @@ public final class ExperimentRunner {
             start = System.nanoTime();
             drain = new SampleDrain(sessions, series, latestWatts, warnings, cycle, requests.size(), finished, start);
             drain.start();
+            allowInterrupts();
+            checkCancelled();
             result = model.generate(requests, decode, listener);
             end = System.nanoTime();
         } catch (BackendException e) {
@@ -359,10 +376,15 @@ public final class ExperimentRunner {
         } catch (RuntimeException e) {
             end = System.nanoTime();
             incomplete = cancelReason != null ? cancelReason : "backend failed: " + e;
+        } catch (InterruptedException e) {
+            end = System.nanoTime();
+            incomplete = cancelReason != null ? cancelReason : "interrupted";
         } finally {
-            // generate has returned: an interrupt (a cancel) has stopped the backend; left set, it would
-            // close the channels that write this cycle's series and raw file (ClosedByInterruptException)
-            if (Thread.interrupted() && cancelReason == null) {
+            // generate has returned: left set, an interrupt would close the channels that write this
+            // cycle's series and raw file (ClosedByInterruptException); one nobody asked for still ends the run
+            boolean interrupted = Thread.currentThread().isInterrupted();
+            stopInterrupts();
+            if (interrupted && cancelReason == null) {
                 cancelReason = "interrupted";
             }
             if (drain != null) {

@@ -1,0 +1,125 @@
+package lem.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.BundleContext;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.junit5.context.BundleContextExtension;
+import org.osgi.test.junit5.service.ServiceExtension;
+
+import lem.runtime.command.CommandFailure;
+
+/**
+ * A config with five different mistakes gets five clear messages (file, line, key) and nothing
+ * runs; {@code lem:config validate} says the same, and accepts a good file; {@code lem:config
+ * show --provenance} says where each value came from.
+ */
+@ExtendWith(BundleContextExtension.class)
+@ExtendWith(ServiceExtension.class)
+class ConfigCommandsTest {
+    /** Line in the file below -> key path and a word its message must hold. */
+    private static final Map<Integer, List<String>> MISTAKES = Map.of(
+            3, List.of("backend.name", "no-such-backend"),
+            5, List.of("precision", "float33"),
+            7, List.of("batching.batch_sise", "batch_size"),
+            9, List.of("decoder.top_p", "1.5"),
+            10, List.of("cycles", "integer"));
+
+    private static final String FIVE_MISTAKES = """
+            name: five-mistakes
+            backend:
+              name: no-such-backend
+            model: {source: synthetic, name: paced-tiny}
+            precision: float33
+            batching:
+              batch_sise: 4
+            decoder:
+              top_p: 1.5
+            cycles: two
+            """;
+
+    @InjectBundleContext
+    BundleContext context;
+
+    @InjectService(timeout = 10_000)
+    CommandProcessor processor;
+
+    private ExperimentRuns runs;
+
+    @BeforeEach
+    void register(TestInfo test) throws Exception {
+        runs = new ExperimentRuns(context, test.getTestMethod().orElseThrow().getName(), ExperimentRuns.pacedBackend());
+    }
+
+    @AfterEach
+    void unregister() {
+        runs.close();
+    }
+
+    @Test
+    void fiveMistakesGiveFiveMessagesAndNothingRuns() throws Exception {
+        Path file = runs.write("mistakes.yaml", FIVE_MISTAKES);
+        Shell shell = new Shell(processor);
+
+        Shell.Outcome run = shell.execute("lem:run " + file);
+        assertFiveProblems(file, run);
+        assertEquals(0, runs.backend.tokensReported.get(), "nothing ran");
+        assertTrue(runs.meter.readings.isEmpty(), "nothing was measured");
+
+        Shell.Outcome validate = shell.execute("lem:config validate " + file);
+        assertFiveProblems(file, validate);
+        assertEquals(problemLines(run.err()), problemLines(validate.err()), "lem:config validate says what lem:run said");
+    }
+
+    private static void assertFiveProblems(Path file, Shell.Outcome outcome) {
+        assertInstanceOf(CommandFailure.class, outcome.failure(), outcome.transcript());
+        assertTrue(outcome.failure().getMessage().startsWith("5 problems in " + file), outcome.failure().getMessage());
+        List<String> lines = problemLines(outcome.err());
+        assertEquals(5, lines.size(), outcome.transcript());
+        MISTAKES.forEach((line, expected) -> {
+            String prefix = file + ":" + line + ": " + expected.get(0) + ": ";
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith(prefix) && l.substring(prefix.length()).contains(expected.get(1))),
+                    "no line starting '" + prefix + "' naming " + expected.get(1) + " in\n" + outcome.err());
+        });
+        assertFalse(outcome.err().contains("\tat "), "no stack trace for a user's mistake");
+    }
+
+    private static List<String> problemLines(String err) {
+        return Arrays.stream(err.split("\\R")).filter(l -> !l.isBlank()).toList();
+    }
+
+    @Test
+    void validateAcceptsAGoodFileAndShowSaysWhereEachValueCameFrom() throws Exception {
+        Path file = runs.write("good.yaml", runs.config(2));
+        Shell shell = new Shell(processor);
+
+        String validated = shell.run("lem:config validate " + file);
+        assertTrue(validated.contains("ok: " + file + " is valid"), validated);
+
+        String shown = shell.run("lem:config show " + file + " --provenance");
+        int cyclesLine = Arrays.asList(runs.config(2).split("\n")).indexOf("cycles: 2") + 1;
+        assertTrue(Pattern.compile("(?m)^cycles: 2\\s+# from " + Pattern.quote(file + ":" + cyclesLine) + "$").matcher(shown).find(),
+                shown);
+        // a key the file does not set comes from the defaults
+        assertTrue(Pattern.compile("(?m)^\\s+temperature: 0\\.0\\s+# from default$").matcher(shown).find(), shown);
+
+        String overridden = shell.run("lem:config show " + file + " --provenance --set cycles=4");
+        assertTrue(Pattern.compile("(?m)^cycles: 4\\s+# from --set").matcher(overridden).find(), overridden);
+    }
+}

@@ -1,0 +1,269 @@
+package lem.itest;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.junit5.context.BundleContextExtension;
+import org.osgi.test.junit5.service.ServiceExtension;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import lem.api.energy.EnergyReading;
+import lem.runtime.command.CommandFailure;
+
+/**
+ * {@code lem:run} end to end inside the framework, typed as a user types it, with a backend and
+ * an energy source registered as services by the test: the summary, the results folder,
+ * {@code lem:results}, {@code lem:aggregate}, a dry run, and runs cut short by a failing backend
+ * or by a backend whose service goes away.
+ */
+@ExtendWith(BundleContextExtension.class)
+@ExtendWith(ServiceExtension.class)
+class ExperimentRunTest {
+    private static final List<String> SUMMARY_ROWS = List.of("requests", "tokens in / out", "TTFT", "ITL", "TPOT",
+            "end to end", "energy", "energy, baseline-adjusted", "energy per output token");
+
+    @InjectBundleContext
+    BundleContext context;
+
+    @InjectService(timeout = 10_000)
+    CommandProcessor processor;
+
+    private ExperimentRuns runs;
+
+    @AfterEach
+    void unregister() {
+        if (runs != null) {
+            runs.close();
+        }
+    }
+
+    private ExperimentRuns runs(TestInfo test, PacedBackend backend) throws Exception {
+        runs = new ExperimentRuns(context, test.getTestMethod().orElseThrow().getName(), backend);
+        return runs;
+    }
+
+    @Test
+    void runPrintsSummaryStoresResultsAndAggregatesToTheSameFile(TestInfo test) throws Exception {
+        ExperimentRuns runs = runs(test, ExperimentRuns.pacedBackend());
+        Path config = runs.write("exp.yaml", runs.config(2));
+        Shell shell = new Shell(processor);
+
+        Shell.Outcome run = shell.execute("lem:run " + config);
+        assertFalse(run.failed(), run.transcript());
+
+        Path experiment = runs.onlyExperiment();
+        String id = experiment.getFileName().toString();
+        assertTrue(run.out().contains("Experiment " + id + " (itest-e2e): complete"), run.transcript());
+        for (int cycle = 1; cycle <= 2; cycle++) {
+            Path raw = experiment.resolve("raw/cycle_" + cycle + "/process_0.json");
+            assertTrue(Files.isRegularFile(raw), raw + " missing");
+            assertTrue(ExperimentRuns.json(raw).path("complete").asBoolean(), raw + " not complete");
+        }
+        assertEquals("COMPLETE", ExperimentRuns.json(experiment.resolve("status.json")).path("state").asText().toUpperCase());
+
+        JsonNode result = ExperimentRuns.json(experiment.resolve("result.json"));
+        JsonNode overall = result.path("overall");
+        int requests = 2 * ExperimentRuns.REQUESTS_PER_CYCLE;
+        assertEquals(requests, overall.path("requests").asInt(), overall.toString());
+        assertEquals(requests * ExperimentRuns.TOKENS_PER_REQUEST, overall.path("output_tokens").asInt());
+        assertEquals(2, result.path("cycles_measured").asInt());
+        // the backend sleeps a token gap before every token: no first token comes sooner
+        double ttftMeanMs = overall.path("latency").path("ttft_ms").path("mean").asDouble();
+        assertTrue(ttftMeanMs >= ExperimentRuns.TOKEN_GAP_NANOS / 1e6, "TTFT mean " + ttftMeanMs + " ms");
+        // the stored energy is what the meter's counter measured in the two measurement windows
+        List<EnergyReading> readings = runs.meter.readings;
+        double measuredJoules = readings.subList(readings.size() - 2, readings.size()).stream()
+                .mapToDouble(EnergyReading::energyJoules).sum();
+        double storedJoules = overall.path("energy").path("raw_joules").asDouble();
+        assertEquals(measuredJoules, storedJoules, 1e-9 * measuredJoules, overall.path("energy").toString());
+        assertTrue(storedJoules > 0);
+
+        List<String> printed = ExperimentRuns.rows(run.out(), SUMMARY_ROWS);
+        assertEquals(SUMMARY_ROWS.size(), printed.size(), run.out());
+        assertTrue(printed.get(0).matches("requests\\s+" + requests + "\\s.*"), printed.get(0));
+
+        String root = runs.resultsRoot.toString();
+        String listed = shell.run("lem:results list --dir " + root);
+        assertTrue(listed.contains(id) && listed.contains("complete"), listed);
+
+        String shown = shell.run("lem:results show " + id + " --dir " + root);
+        assertTrue(shown.contains("Experiment " + id), shown);
+        assertEquals(printed, ExperimentRuns.rows(shown, SUMMARY_ROWS), "lem:results show prints the run's numbers");
+
+        byte[] before = Files.readAllBytes(experiment.resolve("result.json"));
+        String aggregated = shell.run("lem:aggregate " + id + " --dir " + root);
+        assertArrayEquals(before, Files.readAllBytes(experiment.resolve("result.json")),
+                "lem:aggregate rebuilds the same result.json from the raw files");
+        assertEquals(printed, ExperimentRuns.rows(aggregated, SUMMARY_ROWS), aggregated);
+    }
+
+    @Test
+    void dryRunPrintsThePlanAndWritesNothing(TestInfo test) throws Exception {
+        ExperimentRuns runs = runs(test, ExperimentRuns.pacedBackend());
+        Path config = runs.write("exp.yaml", runs.config(3));
+
+        String plan = new Shell(processor).run("lem:run " + config + " --dry-run");
+
+        assertTrue(plan.contains("Dry run"), plan);
+        assertTrue(Pattern.compile("backend\\s+" + ExperimentRuns.BACKEND).matcher(plan).find(), plan);
+        assertTrue(Pattern.compile("energy\\s+" + ExperimentRuns.METER).matcher(plan).find(), plan);
+        assertTrue(Pattern.compile("cycles\\s+3\\R").matcher(plan).find(), plan);
+        assertTrue(plan.contains(runs.resultsRoot.toString()), plan);
+        assertFalse(Files.exists(runs.resultsRoot), "a dry run creates no results folder");
+        assertEquals(0, runs.backend.tokensReported.get(), "a dry run generates nothing");
+        assertTrue(runs.meter.readings.isEmpty(), "a dry run measures nothing");
+    }
+
+    @Test
+    void backendFailingInTheSecondCycleLeavesAnIncompleteExperimentAndARunningHost(TestInfo test) throws Exception {
+        ExperimentRuns runs = runs(test, ExperimentRuns.pacedBackend().failingInBatch(2));
+        Path config = runs.write("exp.yaml", runs.config(3));
+
+        Shell.Outcome run = new Shell(processor).execute("lem:run " + config);
+
+        assertInstanceOf(CommandFailure.class, run.failure(), run.transcript());
+        String message = run.failure().getMessage();
+        assertTrue(message.contains("incomplete") && message.contains("simulated device fault in measurement batch 2"),
+                message);
+        Path experiment = runs.onlyExperiment();
+        assertTrue(ExperimentRuns.json(experiment.resolve("raw/cycle_1/process_0.json")).path("complete").asBoolean());
+        assertFalse(Files.exists(experiment.resolve("raw/cycle_3")), "nothing after the failed cycle");
+        JsonNode status = ExperimentRuns.json(experiment.resolve("status.json"));
+        assertEquals("INCOMPLETE", status.path("state").asText().toUpperCase(), status.toString());
+        assertTrue(status.path("reason").asText().contains("simulated device fault"), status.toString());
+        assertHostRunning();
+
+        // what was measured stays usable: listed with its reason, and re-aggregated to the same file
+        Shell shell = new Shell(processor);
+        String root = runs.resultsRoot.toString();
+        String listed = shell.run("lem:results list --dir " + root);
+        assertTrue(listed.contains("incomplete (") && listed.contains("simulated device fault"), listed);
+        byte[] before = Files.readAllBytes(experiment.resolve("result.json"));
+        shell.run("lem:aggregate " + experiment.getFileName() + " --dir " + root);
+        assertArrayEquals(before, Files.readAllBytes(experiment.resolve("result.json")));
+        assertEquals(1, ExperimentRuns.json(experiment.resolve("result.json")).path("cycles_measured").asInt());
+    }
+
+    @Test
+    void backendServiceLeavingMidRunStopsTheRunAndKeepsFinishedCycles(TestInfo test) throws Exception {
+        ExperimentRuns runs = runs(test, ExperimentRuns.pacedBackend().blockingInBatch(2));
+        Path config = runs.write("exp.yaml", runs.config(3));
+        Shell shell = new Shell(processor);
+
+        CompletableFuture<Shell.Outcome> running = CompletableFuture.supplyAsync(() -> shell.execute("lem:run " + config));
+        assertTrue(runs.backend.blocked.await(30, TimeUnit.SECONDS), "cycle 2 started generating");
+        runs.backendRegistration.unregister(); // its bundle stopping does the same
+        // were the departure missed, generation would go on and the run would complete
+        runs.backend.release.countDown();
+        Shell.Outcome run = running.get(30, TimeUnit.SECONDS);
+
+        assertInstanceOf(CommandFailure.class, run.failure(), run.transcript());
+        String message = run.failure().getMessage();
+        assertTrue(message.contains("backend " + ExperimentRuns.BACKEND) && message.contains("went away"), message);
+        Path experiment = runs.onlyExperiment();
+        assertTrue(ExperimentRuns.json(experiment.resolve("raw/cycle_1/process_0.json")).path("complete").asBoolean());
+        JsonNode status = ExperimentRuns.json(experiment.resolve("status.json"));
+        assertEquals("INCOMPLETE", status.path("state").asText().toUpperCase(), status.toString());
+        assertTrue(status.path("reason").asText().contains("went away"), status.toString());
+        assertHostRunning();
+        assertFalse(shell.run("lem:backends").contains(ExperimentRuns.BACKEND), "the backend is gone from lem:backends");
+    }
+
+    @Test
+    void energySourceLeavingMidRunStopsTheRun(TestInfo test) throws Exception {
+        ExperimentRuns runs = runs(test, ExperimentRuns.pacedBackend().blockingInBatch(2));
+        Path config = runs.write("exp.yaml", runs.config(3));
+        Shell shell = new Shell(processor);
+
+        CompletableFuture<Shell.Outcome> running = CompletableFuture.supplyAsync(() -> shell.execute("lem:run " + config));
+        assertTrue(runs.backend.blocked.await(30, TimeUnit.SECONDS), "cycle 2 started generating");
+        runs.meterRegistration.unregister();
+        runs.backend.release.countDown();
+        Shell.Outcome run = running.get(30, TimeUnit.SECONDS);
+
+        assertInstanceOf(CommandFailure.class, run.failure(), run.transcript());
+        assertTrue(run.failure().getMessage().contains("energy source " + ExperimentRuns.METER)
+                && run.failure().getMessage().contains("went away"), run.failure().getMessage());
+        Path experiment = runs.onlyExperiment();
+        assertTrue(ExperimentRuns.json(experiment.resolve("raw/cycle_1/process_0.json")).path("complete").asBoolean());
+        assertEquals("INCOMPLETE", ExperimentRuns.json(experiment.resolve("status.json")).path("state").asText().toUpperCase());
+        assertHostRunning();
+    }
+
+    /**
+     * The same with a real plugin: the example backend bundle, a Declarative Services component,
+     * is stopped while cycle 2 waits for its requests' arrival times.
+     */
+    @Test
+    void pluginBundleStoppedMidRunStopsTheRunAndKeepsFinishedCycles(TestInfo test) throws Exception {
+        ExperimentRuns runs = runs(test, ExperimentRuns.pacedBackend());
+        Path jar = Path.of(context.getProperty("lem.itest.example.plugin"));
+        Bundle plugin;
+        try (var in = Files.newInputStream(jar)) {
+            plugin = context.installBundle("itest:departure:" + jar, in);
+        }
+        try {
+            plugin.start();
+            // six requests at 8 per second: each cycle waits about 0.7 s for its arrivals
+            String config = runs.config(3).replace("name: " + ExperimentRuns.BACKEND, "name: example-echo")
+                    .replace("count: " + ExperimentRuns.REQUESTS_PER_CYCLE, "count: 6")
+                    + "traffic:\n  pattern: constant\n  target_qps: 8\n";
+            Path file = runs.write("exp.yaml", config);
+            Shell shell = new Shell(processor);
+
+            CompletableFuture<Shell.Outcome> running = CompletableFuture.supplyAsync(() -> shell.execute("lem:run " + file));
+            Path firstCycle = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (firstCycle == null && System.nanoTime() < deadline && !running.isDone()) {
+                Thread.sleep(20);
+                if (Files.isDirectory(runs.resultsRoot)) {
+                    Path raw = runs.onlyExperiment().resolve("raw/cycle_1/process_0.json");
+                    firstCycle = Files.isRegularFile(raw) ? raw : null;
+                }
+            }
+            assertTrue(firstCycle != null, "cycle 1 finished");
+            Thread.sleep(200); // into cycle 2's arrivals
+            plugin.stop();
+            Shell.Outcome run = running.get(30, TimeUnit.SECONDS);
+
+            assertInstanceOf(CommandFailure.class, run.failure(), run.transcript());
+            assertTrue(run.failure().getMessage().contains("backend example-echo (bundle lem.example.backend) went away"),
+                    run.failure().getMessage());
+            assertTrue(ExperimentRuns.json(firstCycle).path("complete").asBoolean());
+            JsonNode status = ExperimentRuns.json(runs.onlyExperiment().resolve("status.json"));
+            assertEquals("INCOMPLETE", status.path("state").asText().toUpperCase(), status.toString());
+            assertHostRunning();
+        } finally {
+            plugin.uninstall();
+        }
+    }
+
+    private void assertHostRunning() throws Exception {
+        Bundle runtime = FrameworkUtil.getBundle(CommandFailure.class);
+        assertEquals(Bundle.ACTIVE, runtime.getState(), "lem.runtime still active");
+        assertEquals(Bundle.ACTIVE, context.getBundle(0).getState(), "framework still active");
+        String backends = new Shell(processor).run("lem:backends");
+        assertTrue(backends.contains("BACKEND") || backends.contains("NAME"), backends);
+    }
+}
