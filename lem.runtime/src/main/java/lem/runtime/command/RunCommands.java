@@ -35,6 +35,7 @@ import lem.runtime.config.ConfigLoader;
 import lem.runtime.config.ConfigProblem;
 import lem.runtime.config.ExperimentConfig;
 import lem.runtime.config.LoadedConfig;
+import lem.runtime.config.Provenance;
 import lem.runtime.plugin.PluginCatalog;
 import lem.runtime.plugin.PluginService;
 import lem.runtime.results.AggregatedResult;
@@ -83,6 +84,7 @@ public class RunCommands {
         LoadedConfig loaded = loadValid(config, overrides);
         ExperimentConfig c = loaded.config();
         RunServices services = resolveServices(c);
+        reportCapabilityProblems(loaded, services.backend());
         // progress comes from the sampling thread too, which System.out would not route to this session
         PrintStream out = session.getConsole();
         if (o.flag("--dry-run")) {
@@ -218,6 +220,57 @@ public class RunCommands {
                     + "; nothing was run");
         }
         return loaded;
+    }
+
+    /**
+     * What the config asks of the backend that it says it cannot do (precision, device, batching,
+     * model source), found before anything runs and reported like any other config problem.
+     */
+    static List<ConfigProblem> capabilityProblems(LoadedConfig loaded, PluginService<InferenceBackend> backend) {
+        ExperimentConfig c = loaded.config();
+        var caps = backend.service().info().capabilities();
+        String name = "the " + backend.name() + " backend";
+        List<ConfigProblem> problems = new ArrayList<>();
+        String precision = c.precision().name().toLowerCase(Locale.ROOT);
+        if (caps.precisions().stream().noneMatch(p -> p.configName().equals(precision))) {
+            problems.add(problem(loaded, "precision", name + " cannot compute in " + precision + "; it supports "
+                    + caps.precisions().stream().map(p -> p.configName()).sorted().toList()));
+        }
+        String device = c.backend().device().split(":", 2)[0];
+        if (!caps.devices().contains(device)) {
+            problems.add(problem(loaded, "backend.device", name + " cannot run on " + c.backend().device() + "; it supports "
+                    + caps.devices().stream().sorted().toList()));
+        }
+        String batching = c.batching().strategy().name();
+        if (caps.batching().stream().noneMatch(b -> b.name().equals(batching))) {
+            problems.add(problem(loaded, "batching.strategy", name + " does not support " + batching.toLowerCase(Locale.ROOT)
+                    + " batching; it supports " + caps.batching().stream().map(b -> b.name().toLowerCase(Locale.ROOT)).sorted().toList()));
+        }
+        String source = c.model().source().name().toLowerCase(Locale.ROOT);
+        if (!caps.modelSources().contains(source)) {
+            problems.add(problem(loaded, "model.source", name + " cannot load " + source + " models; it supports "
+                    + caps.modelSources().stream().sorted().toList()));
+        }
+        return problems;
+    }
+
+    private static ConfigProblem problem(LoadedConfig loaded, String keyPath, String message) {
+        var origin = loaded.provenance().get(keyPath);
+        if (origin != null && origin.file() != null) {
+            return new ConfigProblem(origin.file(), keyPath, origin.line(), message);
+        }
+        // an override is blamed on --set; a default or preset value on the file that should change it
+        String where = origin != null && Provenance.OVERRIDE.equals(origin.origin()) ? Provenance.OVERRIDE : loaded.file().toString();
+        return new ConfigProblem(where, keyPath, 0, message);
+    }
+
+    private static void reportCapabilityProblems(LoadedConfig loaded, PluginService<InferenceBackend> backend) {
+        List<ConfigProblem> problems = capabilityProblems(loaded, backend);
+        if (!problems.isEmpty()) {
+            problems.forEach(System.err::println);
+            throw new CommandFailure(problems.size() + (problems.size() == 1 ? " problem" : " problems") + " in "
+                    + loaded.file().getFileName() + " for the " + backend.name() + " backend; nothing was run");
+        }
     }
 
     RunServices resolveServices(ExperimentConfig c) {
