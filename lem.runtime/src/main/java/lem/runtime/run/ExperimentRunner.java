@@ -352,6 +352,7 @@ public final class ExperimentRunner {
         Map<String, EnergySession> sessions = new LinkedHashMap<>();
         PowerSeriesFile.Appender series = config.timeseries().enabled() ? dir.openPowerSeries(cycle, 0) : null;
         Map<String, Double> latestWatts = new ConcurrentHashMap<>();
+        Map<String, Long> lastKeptNanos = new ConcurrentHashMap<>();
         SampleDrain drain = null;
         long start = 0;
         long end = 0;
@@ -359,12 +360,13 @@ public final class ExperimentRunner {
         String incomplete = null;
         List<EnergyReading> readings = new ArrayList<>();
         try {
-            long intervalNanos = TimeUnit.MILLISECONDS.toNanos(config.timeseries().intervalMillis());
+            // sources sample at energy.interval_ms; timeseries.interval_ms thins what is kept on disk
+            long intervalNanos = TimeUnit.MILLISECONDS.toNanos(config.energy().intervalMillis());
             for (PluginService<EnergySource> source : services.energySources()) {
                 sessions.put(source.name(), source.service().start(new SessionSettings(intervalNanos, null, sessionOptions(dir))));
             }
             start = System.nanoTime();
-            drain = new SampleDrain(sessions, series, latestWatts, warnings, cycle, requests.size(), finished, start);
+            drain = new SampleDrain(sessions, series, latestWatts, lastKeptNanos, warnings, cycle, requests.size(), finished, start);
             drain.start();
             allowInterrupts();
             checkCancelled();
@@ -399,7 +401,7 @@ public final class ExperimentRunner {
                         incomplete = "energy source " + s.getKey() + " failed: " + e.getMessage();
                     }
                 } finally {
-                    drainInto(s.getKey(), s.getValue(), series, latestWatts, warnings);
+                    drainInto(s.getKey(), s.getValue(), series, latestWatts, lastKeptNanos, warnings);
                     s.getValue().close();
                 }
             }
@@ -441,10 +443,22 @@ public final class ExperimentRunner {
         return options;
     }
 
-    static void drainInto(String source, EnergySession session, PowerSeriesFile.Appender series,
-            Map<String, Double> latestWatts, List<String> warnings) {
+    /**
+     * Moves a session's samples to the power series: every sample at least
+     * {@code timeseries.interval_ms} (less a tenth, for jitter) after the last one kept for its
+     * device, so the file has the resolution asked for whatever rate the source samples at.
+     */
+    void drainInto(String source, EnergySession session, PowerSeriesFile.Appender series,
+            Map<String, Double> latestWatts, Map<String, Long> lastKeptNanos, List<String> warnings) {
+        long keepEveryNanos = TimeUnit.MILLISECONDS.toNanos(config.timeseries().intervalMillis()) * 9 / 10;
         for (PowerSample sample : session.drainSamples()) {
-            latestWatts.put(source + "/" + sample.deviceId(), sample.powerWatts());
+            String key = source + "/" + sample.deviceId();
+            latestWatts.put(key, sample.powerWatts());
+            Long last = lastKeptNanos.get(key);
+            if (last != null && sample.timestampNanos() - last < keepEveryNanos) {
+                continue;
+            }
+            lastKeptNanos.put(key, sample.timestampNanos());
             if (series != null) {
                 try {
                     series.append(source, sample);
@@ -461,6 +475,7 @@ public final class ExperimentRunner {
         private final Map<String, EnergySession> sessions;
         private final PowerSeriesFile.Appender series;
         private final Map<String, Double> latestWatts;
+        private final Map<String, Long> lastKeptNanos;
         private final List<String> warnings;
         private final int cycle;
         private final int total;
@@ -469,12 +484,14 @@ public final class ExperimentRunner {
         private volatile boolean running = true;
 
         SampleDrain(Map<String, EnergySession> sessions, PowerSeriesFile.Appender series, Map<String, Double> latestWatts,
-                List<String> warnings, int cycle, int total, AtomicInteger finished, long startNanos) {
+                Map<String, Long> lastKeptNanos, List<String> warnings, int cycle, int total, AtomicInteger finished,
+                long startNanos) {
             super("lem-sample-drain");
             setDaemon(true);
             this.sessions = sessions;
             this.series = series;
             this.latestWatts = latestWatts;
+            this.lastKeptNanos = lastKeptNanos;
             this.warnings = warnings;
             this.cycle = cycle;
             this.total = total;
@@ -489,7 +506,7 @@ public final class ExperimentRunner {
                 // parking ignores interrupts: the drain outlives a cancel long enough to save samples
                 java.util.concurrent.locks.LockSupport.parkNanos(DRAIN_INTERVAL_NANOS);
                 for (Map.Entry<String, EnergySession> s : sessions.entrySet()) {
-                    drainInto(s.getKey(), s.getValue(), series, latestWatts, warnings);
+                    drainInto(s.getKey(), s.getValue(), series, latestWatts, lastKeptNanos, warnings);
                 }
                 long now = System.nanoTime();
                 if (now >= nextProgress) {

@@ -67,6 +67,40 @@ class ExperimentRunnerTest {
         return loaded;
     }
 
+    @Test
+    void sourcesSampleAtTheEnergyIntervalAndTheStoredSeriesKeepsTheTimeseriesResolution() throws Exception {
+        Path file = dir.resolve("thin.yaml");
+        Files.writeString(file, """
+                name: thin
+                model: {source: synthetic, name: tiny-test}
+                backend: {name: scripted, device: cpu}
+                prompts: {source: synthetic, count: 3, synthetic: {input_tokens: 8, seed: 7}}
+                decoder: {max_new_tokens: 4}
+                warmup: {enabled: false}
+                baseline: {enabled: false}
+                energy: {interval_ms: 10}
+                timeseries: {enabled: true, interval_ms: 50}
+                output: {dir: results}
+                """);
+        LoadedConfig loaded = ConfigLoader.load(file, List.of());
+        assertTrue(loaded.valid(), () -> String.valueOf(loaded.problems()));
+        backend.ttftNanos = 40 * (long) MS;
+        backend.itlNanos = 40 * (long) MS;
+        MeteredEnergySource meter = new MeteredEnergySource("meter", new double[] { 100 });
+
+        RunOutcome outcome = runner(loaded, List.of(meter), List.of()).run();
+
+        MeteredEnergySource.Session session = meter.sessions.get(0);
+        assertEquals(10 * MS, session.intervalNanos, "sources are asked for energy.interval_ms");
+        List<PowerSeriesPoint> series = PowerSeriesFile.read(outcome.directory().resolve(raw(outcome, 1).powerSeriesFile()));
+        assertTrue(series.size() >= 3 && series.size() < session.given.size(), series.size() + " kept of " + session.given.size());
+        for (int i = 1; i < series.size(); i++) {
+            long gap = series.get(i).timestampNanos() - series.get(i - 1).timestampNanos();
+            assertTrue(gap >= 45 * MS, "kept samples at least 50 ms (less a tenth) apart: " + gap / MS + " ms");
+        }
+        assertEquals(session.given.get(0).timestampNanos(), series.get(0).timestampNanos(), "the first sample is kept");
+    }
+
     private Path fakeRoot() throws IOException {
         Path root = dir.resolve("root");
         Files.createDirectories(root.resolve("proc"));

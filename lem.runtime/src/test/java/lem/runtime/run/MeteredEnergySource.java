@@ -62,6 +62,7 @@ final class MeteredEnergySource implements EnergySource {
 
     final class Session implements EnergySession {
         final double watts;
+        final long intervalNanos;
         final long startNanos = System.nanoTime();
         final List<PowerSample> given = Collections.synchronizedList(new ArrayList<>());
         private final List<PowerSample> pending = new ArrayList<>();
@@ -71,6 +72,7 @@ final class MeteredEnergySource implements EnergySource {
 
         Session(double watts, long intervalNanos) {
             this.watts = watts;
+            this.intervalNanos = intervalNanos;
             sampler = new Thread(() -> {
                 int i = 0;
                 while (sampling) {
