@@ -87,12 +87,32 @@ public final class ResultTables {
         } else if (result.cyclesMeasured() == 1) {
             footer.add("One cycle: no confidence interval (run with --cycles N, N >= 2, for one).");
         }
-        for (String w : result.warnings()) {
-            footer.add("warning: " + w);
-        }
+        footer.addAll(collapsedWarnings(result.warnings()));
         footer.add("Results: " + directory);
         return new Rows("Experiment " + result.experimentId() + " (" + result.name() + "): " + status,
                 List.of("METRIC", "VALUE", "UNIT", "HOW"), rows, footer);
+    }
+
+    private static final java.util.regex.Pattern CYCLE_PREFIX = java.util.regex.Pattern.compile("^cycle (\\d+)(?: process \\d+)?: ");
+
+    /**
+     * The same warning for every cycle is printed once with the cycles it concerns; result.json
+     * keeps each one.
+     */
+    static List<String> collapsedWarnings(List<String> warnings) {
+        java.util.Map<String, List<String>> cyclesByText = new java.util.LinkedHashMap<>();
+        for (String w : warnings) {
+            java.util.regex.Matcher m = CYCLE_PREFIX.matcher(w);
+            String text = m.find() ? w.substring(m.end()) : w;
+            List<String> cycles = cyclesByText.computeIfAbsent(text, k -> new ArrayList<>());
+            if (m.find(0)) {
+                cycles.add(m.group(1));
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        cyclesByText.forEach((text, cycles) -> lines.add("warning: " + (cycles.isEmpty() ? ""
+                : (cycles.size() == 1 ? "cycle " : "cycles ") + String.join(", ", cycles.stream().distinct().toList()) + ": ") + text));
+        return lines;
     }
 
     public static Rows list(List<ExperimentSummary> experiments) {

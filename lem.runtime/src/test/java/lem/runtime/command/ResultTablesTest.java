@@ -163,4 +163,13 @@ class ResultTablesTest {
         assertEquals("-", ResultTables.num(Double.NaN));
         assertEquals("-", ResultTables.num((Double) null));
     }
+
+    @Test
+    void aWarningRepeatedForEveryCycleIsPrintedOnceWithItsCycles() {
+        List<String> lines = ResultTables.collapsedWarnings(List.of("cycle 1: no baseline for cpu", "cycle 2 process 0: no baseline for cpu",
+                "cycle 2: power series write failed", "the energy total includes estimates"));
+
+        assertEquals(List.of("warning: cycles 1, 2: no baseline for cpu", "warning: cycle 2: power series write failed",
+                "warning: the energy total includes estimates"), lines);
+    }
 }
