@@ -54,6 +54,15 @@ public class EnergyCommands {
         double seconds = o.decimal("lem baseline", "--duration", 30, 0.1);
         int intervalMs = o.integer("lem baseline", "--interval-ms", 100, 10);
         List<PluginService<EnergySource>> sources = sources(o.all("--source"), false);
+        try {
+            return measureBaselines(sources, seconds, intervalMs);
+        } finally {
+            releaseAll(sources);
+        }
+    }
+
+    private Table measureBaselines(List<PluginService<EnergySource>> sources, double seconds, int intervalMs)
+            throws InterruptedException {
         System.out.printf(Locale.ROOT, "measuring idle power for %.1f s at %d ms from %s...%n", seconds, intervalMs,
                 sources.stream().map(PluginService::name).toList());
         List<List<String>> rows = new ArrayList<>();
@@ -88,6 +97,14 @@ public class EnergyCommands {
         int intervalMs = o.integer("lem monitor", "--interval-ms", 1000, 10);
         int count = o.integer("lem monitor", "--count", Integer.MAX_VALUE, 1);
         List<PluginService<EnergySource>> sources = sources(o.all("--source"), true);
+        try {
+            return watch(sources, intervalMs, count);
+        } finally {
+            releaseAll(sources);
+        }
+    }
+
+    private Table watch(List<PluginService<EnergySource>> sources, int intervalMs, int count) throws EnergyException {
         PrintStream out = System.out;
         Map<String, EnergySession> sessions = new LinkedHashMap<>();
         List<EnergyReading> readings = new ArrayList<>();
@@ -142,8 +159,23 @@ public class EnergyCommands {
                 List.of("SOURCE", "DEVICE", "ENERGY J", "MEAN W", "METHOD"), rows, List.of());
     }
 
-    /** The named sources (each must be available), or every available one. */
+    /**
+     * The named sources (each must be available), or every available one, each held until
+     * {@link #releaseAll} so that its component stays active while the command uses it.
+     */
     private List<PluginService<EnergySource>> sources(List<String> names, boolean estimates) {
+        List<PluginService<EnergySource>> held = new ArrayList<>();
+        for (PluginService<EnergySource> s : candidates(names, estimates)) {
+            catalog.hold(s).ifPresent(held::add);
+        }
+        return held;
+    }
+
+    private void releaseAll(List<PluginService<EnergySource>> held) {
+        held.forEach(catalog::release);
+    }
+
+    private List<PluginService<EnergySource>> candidates(List<String> names, boolean estimates) {
         List<PluginService<EnergySource>> chosen = new ArrayList<>();
         List<String> refused = new ArrayList<>();
         for (PluginService<EnergySource> s : catalog.energySources()) {
