@@ -173,9 +173,12 @@ public class DjlBackend implements InferenceBackend {
                 engine = Engine.getEngine(ENGINE);
             } catch (RuntimeException | LinkageError e) {
                 if (loadedByEarlierRevision(e)) {
+                    // lem.backend.djl itself can be updated freely: libtorch belongs to the lem.djl
+                    // library bundle's loader, which only an update of lem.djl replaces
                     throw new BackendException("DJL's native libraries were loaded by an earlier revision of the"
-                            + " lem.backend.djl bundle; a JNI library binds to one class loader for the life of the"
-                            + " JVM, so this revision can run only after the host restarts", e);
+                            + " lem.djl library bundle; a JNI library binds to one class loader for the life of the"
+                            + " JVM, so after an update of lem.djl the djl backend runs again only after the host"
+                            + " restarts (updating lem.backend.djl alone needs no restart)", e);
                 }
                 throw new BackendException("DJL's PyTorch engine could not start (offline, native cache " + cacheFolder
                         + "): " + e.getMessage(), e);

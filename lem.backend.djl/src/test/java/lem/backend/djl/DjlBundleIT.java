@@ -1,7 +1,10 @@
 package lem.backend.djl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,33 +13,40 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import lem.api.backend.BackendException;
 import lem.api.backend.GenerationRequest;
 import lem.api.backend.GenerationResult;
+import lem.api.backend.InferenceBackend;
+import lem.api.backend.LoadedModel;
 import lem.api.backend.Prompt;
 import lem.api.model.ModelSpec;
 import lem.api.model.Precision;
 import lem.backend.djl.transformer.TinyCheckpoint;
-import lem.api.backend.InferenceBackend;
-import lem.api.backend.LoadedModel;
 import org.apache.felix.framework.FrameworkFactory;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.launch.Framework;
+import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
- * The built bundle in a plain Felix with SCR: it resolves with nothing but lem.api and SCR, its
- * component registers the "djl" backend, and that backend generates on the PyTorch engine (which
- * it finds only with the bundle's class loader as the context class loader).
+ * The built bundles in a plain Felix with SCR: lem.backend.djl resolves against nothing but
+ * lem.api, SCR and the lem.djl library bundle, its component registers the "djl" backend, and
+ * that backend generates on the PyTorch engine. Then the backend bundle is updated, and later
+ * uninstalled and installed again, as a lab engineer replacing it in plugins/ would: each new
+ * revision generates in the same framework, because libtorch belongs to lem.djl's class loader,
+ * which stays. Only an update of lem.djl itself needs a restart, and the backend says so.
  */
 class DjlBundleIT {
 
     @Test
-    void backendServiceGeneratesInsideFelix() throws Exception {
+    void backendBundleUpdatesAndReinstallsWithoutRestart() throws Exception {
         Path storage = Files.createTempDirectory("lem-felix");
         Map<String, String> properties = Map.of(
                 Constants.FRAMEWORK_STORAGE, storage.toString(),
@@ -50,70 +60,115 @@ class DjlBundleIT {
             BundleContext context = framework.getBundleContext();
             List<Bundle> bundles = new ArrayList<>();
             for (String key : List.of("lem.it.function", "lem.it.promise", "lem.it.component", "lem.it.scr",
-                    "lem.it.bundle")) {
-                String path = System.getProperty(key);
-                assertNotNull(path, "system property " + key);
-                bundles.add(context.installBundle(Path.of(path).toUri().toString()));
+                    "lem.it.djl", "lem.it.bundle")) {
+                bundles.add(context.installBundle(location(key)));
             }
             for (Bundle bundle : bundles) {
                 bundle.start();
             }
+            Bundle library = bundles.get(bundles.size() - 2);
             Bundle backendBundle = bundles.get(bundles.size() - 1);
+            assertEquals("lem.djl", library.getSymbolicName());
             assertEquals(Bundle.ACTIVE, backendBundle.getState());
+            BundleRevision libraryRevision = library.adapt(BundleRevision.class);
+
+            // a local folder with a tokenizer.json: the tokenizers native library must load from lem.djl
+            Path folder = storage.resolve("tiny-llama");
+            TinyCheckpoint.random(TinyCheckpoint.llamaConfig("llama"), 4).write(folder);
+            TinyCheckpoint.writeWordLevelTokenizer(folder, 64);
 
             ServiceTracker<InferenceBackend, InferenceBackend> tracker = new ServiceTracker<>(context,
                     context.createFilter("(&(objectClass=" + InferenceBackend.class.getName() + ")("
                             + InferenceBackend.NAME + "=djl))"), null);
             tracker.open();
-            InferenceBackend backend = tracker.waitForService(30_000);
-            assertNotNull(backend, "no InferenceBackend with lem.backend.name=djl");
-            assertEquals("djl", backend.info().name());
+            InferenceBackend first = nextBackend(tracker, null);
+            assertEquals("djl", first.info().name());
             // the service comes from the bundle's own class loader, not from this test's class path
-            assertTrue(backend.getClass().getClassLoader() != DjlBundleIT.class.getClassLoader());
+            assertNotSame(DjlBundleIT.class.getClassLoader(), first.getClass().getClassLoader());
+            generatesFromIdsAndText(first, folder);
 
-            try (LoadedModel model = backend.open(Fixtures.synthetic("llama-tiny"), Fixtures.batches(2))) {
-                Fixtures.Recorder recorder = new Fixtures.Recorder();
-                GenerationResult result = model.generate(Fixtures.prompts(2, 8, 2048, 3), Fixtures.greedy(4),
-                        recorder);
-                assertEquals(2, result.requests().size());
-                assertEquals(8, recorder.tokens.size());
-                assertTrue(result.operations().orElseThrow().totalFlops() > 0);
-            }
-            // a local folder with a tokenizer.json: the tokenizers native library must load from the bundle
-            Path folder = storage.resolve("tiny-llama");
-            TinyCheckpoint.random(TinyCheckpoint.llamaConfig("llama"), 4).write(folder);
-            TinyCheckpoint.writeWordLevelTokenizer(folder, 64);
-            ModelSpec local = new ModelSpec("local", folder.toString(), Precision.FLOAT32, "none", 0, Map.of());
-            try (LoadedModel model = backend.open(local, Fixtures.batches(1))) {
-                GenerationResult result = model.generate(
-                        List.of(new GenerationRequest("text", Prompt.ofText("w1 w2 w3"), 0)), Fixtures.greedy(3),
-                        new Fixtures.Recorder());
-                assertEquals(3, result.requests().get(0).inputTokens());
-                assertEquals(3, result.requests().get(0).outputTokens());
-            }
-            tracker.close();
-
-            // JNI libraries bind to one class loader per JVM: an updated revision of this bundle cannot
-            // load DJL's natives again, and says so instead of failing obscurely
+            // a new revision of the backend from its jar, as FileInstall does when plugins/ changes
             backendBundle.update();
-            framework.adapt(FrameworkWiring.class).refreshBundles(List.of(backendBundle));
-            ServiceTracker<InferenceBackend, InferenceBackend> updatedTracker = new ServiceTracker<>(context,
-                    context.createFilter("(" + InferenceBackend.NAME + "=djl)"), null);
-            updatedTracker.open();
-            InferenceBackend updated = null;
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while ((updated == null || updated == backend) && System.nanoTime() < deadline) {
-                updated = updatedTracker.waitForService(1000);
-            }
-            assertNotNull(updated);
-            InferenceBackend revision = updated;
+            refresh(framework, backendBundle);
+            InferenceBackend updated = nextBackend(tracker, first);
+            assertNotSame(first.getClass().getClassLoader(), updated.getClass().getClassLoader());
+            generatesFromIdsAndText(updated, folder);
+
+            // removed and dropped in again: a new bundle id, the same loaded natives
+            long removedId = backendBundle.getBundleId();
+            backendBundle.uninstall();
+            refresh(framework, backendBundle);
+            Bundle reinstalled = context.installBundle(location("lem.it.bundle"));
+            reinstalled.start();
+            assertNotEquals(removedId, reinstalled.getBundleId());
+            InferenceBackend again = nextBackend(tracker, updated);
+            assertNotSame(updated.getClass().getClassLoader(), again.getClass().getClassLoader());
+            generatesFromIdsAndText(again, folder);
+            assertSame(libraryRevision, library.adapt(BundleRevision.class), "lem.djl must not have been replaced");
+
+            // the one case that still needs a restart: a new revision of the library that holds libtorch
+            library.update();
+            refresh(framework, library);
+            InferenceBackend afterLibraryUpdate = nextBackend(tracker, again);
             BackendException refused = assertThrows(BackendException.class,
-                    () -> revision.open(Fixtures.synthetic("llama-tiny"), Fixtures.batches(1)));
-            assertTrue(refused.getMessage().contains("restarts"), refused.getMessage());
-            updatedTracker.close();
+                    () -> afterLibraryUpdate.open(Fixtures.synthetic("llama-tiny"), Fixtures.batches(1)));
+            assertTrue(refused.getMessage().contains("lem.djl") && refused.getMessage().contains("restarts"),
+                    refused.getMessage());
+            tracker.close();
         } finally {
             framework.stop();
             framework.waitForStop(30_000);
         }
+    }
+
+    private static String location(String key) {
+        String path = System.getProperty(key);
+        assertNotNull(path, "system property " + key);
+        return Path.of(path).toUri().toString();
+    }
+
+    private static void generatesFromIdsAndText(InferenceBackend backend, Path folder) throws Exception {
+        try (LoadedModel model = backend.open(Fixtures.synthetic("llama-tiny"), Fixtures.batches(2))) {
+            Fixtures.Recorder recorder = new Fixtures.Recorder();
+            GenerationResult result = model.generate(Fixtures.prompts(2, 8, 2048, 3), Fixtures.greedy(4), recorder);
+            assertEquals(2, result.requests().size());
+            assertEquals(8, recorder.tokens.size());
+            assertTrue(result.operations().orElseThrow().totalFlops() > 0);
+        }
+        ModelSpec local = new ModelSpec("local", folder.toString(), Precision.FLOAT32, "none", 0, Map.of());
+        try (LoadedModel model = backend.open(local, Fixtures.batches(1))) {
+            GenerationResult result = model.generate(
+                    List.of(new GenerationRequest("text", Prompt.ofText("w1 w2 w3"), 0)), Fixtures.greedy(3),
+                    new Fixtures.Recorder());
+            assertEquals(3, result.requests().get(0).inputTokens());
+            assertEquals(3, result.requests().get(0).outputTokens());
+        }
+    }
+
+    /** Waits for a "djl" backend service other than {@code previous} (a new component instance). */
+    private static InferenceBackend nextBackend(ServiceTracker<InferenceBackend, InferenceBackend> tracker,
+            InferenceBackend previous) throws InterruptedException {
+        long deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        InferenceBackend found = null;
+        while ((found == null || found == previous) && System.nanoTime() < deadlineNanos) {
+            found = tracker.waitForService(1000);
+            if (found == previous) {
+                Thread.sleep(50);
+            }
+        }
+        assertNotNull(found, "no InferenceBackend with lem.backend.name=djl");
+        assertNotSame(previous, found, "the djl backend service was not replaced");
+        return found;
+    }
+
+    /** Refreshes as FileInstall does after an update or uninstall, and waits until it is done. */
+    private static void refresh(Framework framework, Bundle bundle) throws InterruptedException {
+        CountDownLatch refreshed = new CountDownLatch(1);
+        framework.adapt(FrameworkWiring.class).refreshBundles(List.of(bundle), event -> {
+            if (event.getType() == FrameworkEvent.PACKAGES_REFRESHED) {
+                refreshed.countDown();
+            }
+        });
+        assertTrue(refreshed.await(60, TimeUnit.SECONDS), "refresh of " + bundle.getSymbolicName());
     }
 }
