@@ -104,7 +104,7 @@ public class DjlBackend implements InferenceBackend {
     public BackendInfo info() {
         Capabilities capabilities = new Capabilities(true, EnumSet.of(BatchingMode.STATIC, BatchingMode.SORTED_STATIC),
                 Set.of("cpu", "cuda"), EnumSet.of(Precision.FLOAT32, Precision.FLOAT16),
-                EnumSet.of(Parallelism.NONE), true, Set.of("synthetic", "local"));
+                EnumSet.of(Parallelism.NONE), true, Set.of("synthetic", "local"), true);
         return new BackendInfo(NAME, "in-process decoder-only transformers (GPT-2, Llama, Mistral, Qwen2) on DJL",
                 "DJL " + djlVersion() + " / PyTorch " + PYTORCH_VERSION, capabilities);
     }

@@ -102,7 +102,7 @@ final class DjlModel implements LoadedModel {
         int[][] prompts = encode(requests, decode);
         outputTokens.clear();
         engineNanos = 0;
-        List<List<Integer>> batches = plan(requests, prompts);
+        List<List<Integer>> batches = plan(requests, prompts, decode.maxNewTokens());
         RequestResult[] results = new RequestResult[requests.size()];
         OperationCount prefill = new OperationCount();
         OperationCount decodeCount = new OperationCount();
@@ -177,8 +177,12 @@ final class DjlModel implements LoadedModel {
         return prompts;
     }
 
-    /** Batches of request indices, in the order they run. */
-    private List<List<Integer>> plan(List<GenerationRequest> requests, int[][] prompts) {
+    /**
+     * Batches of request indices, in the order they run: at most batch-size requests, and when a
+     * token budget is set, closed before a request whose prompt plus maximum new tokens would take
+     * the batch past it (a request over the budget on its own runs alone).
+     */
+    private List<List<Integer>> plan(List<GenerationRequest> requests, int[][] prompts, int maxNewTokens) {
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
             order.add(i);
@@ -191,8 +195,21 @@ final class DjlModel implements LoadedModel {
             order.sort(byArrival.thenComparingInt(i -> i));
         }
         List<List<Integer>> batches = new ArrayList<>();
-        for (int start = 0; start < order.size(); start += settings.batchSize()) {
-            batches.add(order.subList(start, Math.min(order.size(), start + settings.batchSize())));
+        List<Integer> batch = new ArrayList<>();
+        long batchTokens = 0;
+        for (int i : order) {
+            long tokens = prompts[i].length + (long) maxNewTokens;
+            boolean overBudget = settings.maxTokensPerBatch() > 0 && batchTokens + tokens > settings.maxTokensPerBatch();
+            if (!batch.isEmpty() && (batch.size() == settings.batchSize() || overBudget)) {
+                batches.add(batch);
+                batch = new ArrayList<>();
+                batchTokens = 0;
+            }
+            batch.add(i);
+            batchTokens += tokens;
+        }
+        if (!batch.isEmpty()) {
+            batches.add(batch);
         }
         batches.sort(Comparator.comparingLong(b -> b.stream()
                 .mapToLong(i -> requests.get(i).arrivalOffsetNanos()).max().orElse(0)));

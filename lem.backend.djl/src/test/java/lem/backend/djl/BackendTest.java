@@ -19,6 +19,7 @@ import lem.api.backend.DecodeSettings;
 import lem.api.backend.GenerationRequest;
 import lem.api.backend.GenerationResult;
 import lem.api.backend.Prompt;
+import lem.api.backend.LoadedModel;
 import lem.api.backend.RequestResult;
 import lem.api.model.ModelDescription;
 import lem.api.model.ModelSpec;
@@ -171,6 +172,27 @@ class BackendTest {
             RequestResult fixed = model.generate(one, Fixtures.greedy(8), recorder).requests().get(0);
             assertEquals("length", fixed.finishReason());
             assertEquals(8, fixed.outputTokens());
+        }
+    }
+
+    @Test
+    void aTokenBudgetClosesBatchesBeforeTheyExceedIt() throws Exception {
+        // 5 requests of 8 prompt + 4 new tokens = 12 each; batch size 8 but a budget of 30 tokens:
+        // batches of 2, 2 and 1, each starting when the previous one has finished
+        try (LoadedModel model = Fixtures.backend().open(Fixtures.synthetic("llama-tiny"),
+                new BackendSettings("cpu", BatchingMode.STATIC, 8, 30, Map.of()))) {
+            Fixtures.Recorder recorder = new Fixtures.Recorder();
+            model.generate(Fixtures.prompts(5, 8, 100, 3), Fixtures.greedy(4), recorder);
+
+            Map<String, Long> start = new java.util.HashMap<>();
+            for (RequestResult r : recorder.finished) {
+                start.put(r.requestId(), r.startNanos());
+            }
+            assertEquals(start.get("r0"), start.get("r1"));
+            assertEquals(start.get("r2"), start.get("r3"));
+            assertEquals(3, new java.util.HashSet<>(start.values()).size(), "three batches: " + start);
+            long endOfFirst = recorder.finished.stream().filter(r -> r.requestId().equals("r0")).findFirst().orElseThrow().endNanos();
+            assertTrue(start.get("r2") >= endOfFirst, "the second batch starts after the first ends");
         }
     }
 

@@ -246,6 +246,10 @@ public class RunCommands {
             problems.add(problem(loaded, "batching.strategy", name + " does not support " + batching.toLowerCase(Locale.ROOT)
                     + " batching; it supports " + caps.batching().stream().map(b -> b.name().toLowerCase(Locale.ROOT)).sorted().toList()));
         }
+        if (c.batching().maxTokensPerBatch() > 0 && !caps.tokenBudget()) {
+            problems.add(problem(loaded, "batching.max_tokens_per_batch", name + " does not batch by token budget; "
+                    + "remove the key or set it to 0"));
+        }
         String source = c.model().source().name().toLowerCase(Locale.ROOT);
         if (!caps.modelSources().contains(source)) {
             problems.add(problem(loaded, "model.source", name + " cannot load " + source + " models; it supports "

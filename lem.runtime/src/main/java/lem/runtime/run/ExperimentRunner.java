@@ -263,7 +263,8 @@ public final class ExperimentRunner {
             throw new BackendException("backend " + services.backend().name() + " does not support batching strategy "
                     + mode.name().toLowerCase(Locale.ROOT) + "; it supports " + capabilities.batching());
         }
-        return new BackendSettings(config.backend().device(), mode, config.batching().batchSize(), config.backendSettings());
+        return new BackendSettings(config.backend().device(), mode, config.batching().batchSize(),
+                config.batching().maxTokensPerBatch(), config.backendSettings());
     }
 
     private DecodeSettings decodeSettings() {

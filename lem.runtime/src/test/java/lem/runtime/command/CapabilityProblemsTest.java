@@ -71,6 +71,17 @@ class CapabilityProblemsTest {
     }
 
     @Test
+    void aTokenBudgetNeedsABackendThatHonoursOne() throws Exception {
+        LoadedConfig loaded = load("backend:\n  name: small\nbatching:\n  max_tokens_per_batch: 512\n", List.of());
+
+        List<ConfigProblem> problems = RunCommands.capabilityProblems(loaded, cpuFloat32StaticBackend());
+
+        assertEquals(1, problems.size());
+        assertEquals("batching.max_tokens_per_batch", problems.get(0).keyPath());
+        assertEquals(4, problems.get(0).line());
+    }
+
+    @Test
     void anOverrideIsBlamedOnSet() throws Exception {
         LoadedConfig loaded = load("backend:\n  name: small\n", List.of("precision=int8"));
 
