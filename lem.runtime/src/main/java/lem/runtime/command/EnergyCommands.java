@@ -25,7 +25,6 @@ import lem.api.energy.EnergyReading;
 import lem.api.energy.EnergySession;
 import lem.api.energy.EnergySource;
 import lem.api.energy.PowerSample;
-import lem.api.energy.Probe;
 import lem.api.energy.SessionSettings;
 import lem.runtime.plugin.PluginCatalog;
 import lem.runtime.plugin.PluginService;
@@ -176,34 +175,13 @@ public class EnergyCommands {
     }
 
     private List<PluginService<EnergySource>> candidates(List<String> names, boolean estimates) {
-        List<PluginService<EnergySource>> chosen = new ArrayList<>();
-        List<String> refused = new ArrayList<>();
-        for (PluginService<EnergySource> s : catalog.energySources()) {
-            if (!names.isEmpty() && !names.contains(s.name())) {
-                continue;
-            }
-            if (names.isEmpty() && !estimates && s.service().info().estimate()) {
-                continue; // an estimate has no idle power to measure
-            }
-            Probe probe = s.service().probe();
-            if (probe.available()) {
-                chosen.add(s);
-            } else if (!names.isEmpty()) {
-                refused.add(s.name() + ": " + probe.reason());
-            }
+        PluginCatalog.EnergySelection selection = catalog.selectEnergySources(names, estimates);
+        if (!selection.refused().isEmpty()) {
+            throw new CommandFailure(String.join("; ", selection.refused()));
         }
-        for (String name : names) {
-            if (catalog.energySources().stream().noneMatch(s -> s.name().equals(name))) {
-                refused.add(name + ": no such energy source; registered: "
-                        + catalog.energySources().stream().map(PluginService::name).toList());
-            }
-        }
-        if (!refused.isEmpty()) {
-            throw new CommandFailure(String.join("; ", refused));
-        }
-        if (chosen.isEmpty()) {
+        if (selection.available().isEmpty()) {
             throw new CommandFailure("no energy source can measure on this host; `lem energy` says why");
         }
-        return chosen;
+        return selection.available();
     }
 }

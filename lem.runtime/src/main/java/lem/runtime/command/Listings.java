@@ -49,13 +49,7 @@ public final class Listings {
             int devices, String bundle, String version, String state) {
         static EnergyRow of(PluginService<EnergySource> s) {
             SourceInfo info = s.service().info();
-            Probe probe;
-            try {
-                probe = s.service().probe();
-            } catch (RuntimeException e) {
-                // a plugin's failure to probe is its unavailability, not the host's failure
-                probe = Probe.unavailable("probe failed: " + e);
-            }
+            Probe probe = lem.runtime.plugin.PluginCatalog.probe(s.service());
             String domains = info.domains().stream().map(Enum::name).sorted().reduce((a, b) -> a + "," + b).orElse("-");
             return new EnergyRow(s.name(), probe.available(), info.estimate(), domains, probe.reason(),
                     probe.devices().size(), s.bundle(), s.bundleVersion(), s.bundleState());

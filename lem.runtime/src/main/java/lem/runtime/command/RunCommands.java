@@ -28,20 +28,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import lem.api.energy.EnergySource;
-import lem.api.energy.Probe;
 import lem.api.backend.InferenceBackend;
 import lem.api.flops.FlopsStrategy;
 import lem.runtime.config.ConfigLoader;
 import lem.runtime.config.ConfigProblem;
 import lem.runtime.config.ExperimentConfig;
 import lem.runtime.config.LoadedConfig;
-import lem.runtime.config.Provenance;
 import lem.runtime.plugin.PluginCatalog;
 import lem.runtime.plugin.PluginService;
 import lem.runtime.results.AggregatedResult;
 import lem.runtime.results.ResultStore;
 import lem.runtime.results.ResultsFileException;
 import lem.runtime.results.UnknownExperimentException;
+import lem.runtime.run.BackendFit;
 import lem.runtime.run.BaselineMeter;
 import lem.runtime.run.EnvironmentCapture;
 import lem.runtime.run.ExperimentRunner;
@@ -222,54 +221,8 @@ public class RunCommands {
         return loaded;
     }
 
-    /**
-     * What the config asks of the backend that it says it cannot do (precision, device, batching,
-     * model source), found before anything runs and reported like any other config problem.
-     */
-    static List<ConfigProblem> capabilityProblems(LoadedConfig loaded, PluginService<InferenceBackend> backend) {
-        ExperimentConfig c = loaded.config();
-        var caps = backend.service().info().capabilities();
-        String name = "the " + backend.name() + " backend";
-        List<ConfigProblem> problems = new ArrayList<>();
-        String precision = c.precision().name().toLowerCase(Locale.ROOT);
-        if (caps.precisions().stream().noneMatch(p -> p.configName().equals(precision))) {
-            problems.add(problem(loaded, "precision", name + " cannot compute in " + precision + "; it supports "
-                    + caps.precisions().stream().map(p -> p.configName()).sorted().toList()));
-        }
-        String device = c.backend().device().split(":", 2)[0];
-        if (!caps.devices().contains(device)) {
-            problems.add(problem(loaded, "backend.device", name + " cannot run on " + c.backend().device() + "; it supports "
-                    + caps.devices().stream().sorted().toList()));
-        }
-        String batching = c.batching().strategy().name();
-        if (caps.batching().stream().noneMatch(b -> b.name().equals(batching))) {
-            problems.add(problem(loaded, "batching.strategy", name + " does not support " + batching.toLowerCase(Locale.ROOT)
-                    + " batching; it supports " + caps.batching().stream().map(b -> b.name().toLowerCase(Locale.ROOT)).sorted().toList()));
-        }
-        if (c.batching().maxTokensPerBatch() > 0 && !caps.tokenBudget()) {
-            problems.add(problem(loaded, "batching.max_tokens_per_batch", name + " does not batch by token budget; "
-                    + "remove the key or set it to 0"));
-        }
-        String source = c.model().source().name().toLowerCase(Locale.ROOT);
-        if (!caps.modelSources().contains(source)) {
-            problems.add(problem(loaded, "model.source", name + " cannot load " + source + " models; it supports "
-                    + caps.modelSources().stream().sorted().toList()));
-        }
-        return problems;
-    }
-
-    private static ConfigProblem problem(LoadedConfig loaded, String keyPath, String message) {
-        var origin = loaded.provenance().get(keyPath);
-        if (origin != null && origin.file() != null) {
-            return new ConfigProblem(origin.file(), keyPath, origin.line(), message);
-        }
-        // an override is blamed on --set; a default or preset value on the file that should change it
-        String where = origin != null && Provenance.OVERRIDE.equals(origin.origin()) ? Provenance.OVERRIDE : loaded.file().toString();
-        return new ConfigProblem(where, keyPath, 0, message);
-    }
-
     private static void reportCapabilityProblems(LoadedConfig loaded, PluginService<InferenceBackend> backend) {
-        List<ConfigProblem> problems = capabilityProblems(loaded, backend);
+        List<ConfigProblem> problems = BackendFit.problems(loaded, backend);
         if (!problems.isEmpty()) {
             problems.forEach(System.err::println);
             throw new CommandFailure(problems.size() + (problems.size() == 1 ? " problem" : " problems") + " in "
@@ -281,28 +234,13 @@ public class RunCommands {
         PluginService<InferenceBackend> backend = catalog.backend(c.backend().name()).orElseThrow(() -> new CommandFailure(
                 "no backend named '" + c.backend().name() + "' is registered; registered: "
                         + catalog.backends().stream().map(PluginService::name).toList()));
-        List<PluginService<EnergySource>> sources = new ArrayList<>();
-        List<String> refused = new ArrayList<>();
-        for (PluginService<EnergySource> s : catalog.energySources()) {
-            boolean wanted = c.energy().allAvailable() || c.energy().sources().contains(s.name());
-            if (!wanted) {
-                continue;
-            }
-            Probe probe;
-            try {
-                probe = s.service().probe();
-            } catch (RuntimeException e) {
-                probe = Probe.unavailable("probe failed: " + e);
-            }
-            if (probe.available()) {
-                sources.add(s);
-            } else if (!c.energy().allAvailable()) {
-                refused.add(s.name() + ": " + probe.reason());
-            }
+        PluginCatalog.EnergySelection selection = catalog.selectEnergySources(
+                c.energy().allAvailable() ? List.of() : c.energy().sources(), true);
+        if (!selection.refused().isEmpty()) {
+            throw new CommandFailure("energy source(s) named in the config cannot measure here: "
+                    + String.join("; ", selection.refused()));
         }
-        if (!refused.isEmpty()) {
-            throw new CommandFailure("energy source(s) named in the config cannot measure here: " + String.join("; ", refused));
-        }
+        List<PluginService<EnergySource>> sources = selection.available();
         if (sources.isEmpty()) {
             System.err.println("warning: no energy source can measure here; the run records timings and FLOPs only");
         }

@@ -13,6 +13,7 @@ import org.osgi.framework.ServiceReference;
 
 import lem.api.backend.InferenceBackend;
 import lem.api.energy.EnergySource;
+import lem.api.energy.Probe;
 import lem.api.flops.FlopsStrategy;
 
 /**
@@ -41,6 +42,56 @@ public final class PluginCatalog {
         strategies.sort(Comparator.comparingInt((PluginService<FlopsStrategy> s) -> s.ranking()).reversed()
                 .thenComparing(PluginService::name));
         return strategies;
+    }
+
+    /** A probe that never throws: a plugin's failure to probe is its unavailability, not the host's failure. */
+    public static Probe probe(EnergySource source) {
+        try {
+            return source.probe();
+        } catch (RuntimeException e) {
+            return Probe.unavailable("probe failed: " + e);
+        }
+    }
+
+    /**
+     * Energy sources chosen for a command or run.
+     *
+     * @param available the sources chosen that can measure here
+     * @param refused   for each named source that cannot (or does not exist), why
+     */
+    public record EnergySelection(List<PluginService<EnergySource>> available, List<String> refused) {
+        public EnergySelection {
+            available = List.copyOf(available);
+            refused = List.copyOf(refused);
+        }
+    }
+
+    /**
+     * The named sources, each of which must exist and be able to measure here; or, with no
+     * names, every source that can (estimates only when {@code includeEstimates}).
+     */
+    public EnergySelection selectEnergySources(List<String> names, boolean includeEstimates) {
+        List<PluginService<EnergySource>> all = energySources();
+        List<PluginService<EnergySource>> available = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        for (PluginService<EnergySource> s : all) {
+            boolean named = names.contains(s.name());
+            if (!names.isEmpty() && !named || names.isEmpty() && !includeEstimates && s.service().info().estimate()) {
+                continue;
+            }
+            Probe probe = probe(s.service());
+            if (probe.available()) {
+                available.add(s);
+            } else if (named) {
+                refused.add(s.name() + ": " + probe.reason());
+            }
+        }
+        for (String name : names) {
+            if (all.stream().noneMatch(s -> s.name().equals(name))) {
+                refused.add(name + ": no such energy source; registered: " + all.stream().map(PluginService::name).toList());
+            }
+        }
+        return new EnergySelection(available, refused);
     }
 
     public Optional<PluginService<InferenceBackend>> backend(String name) {

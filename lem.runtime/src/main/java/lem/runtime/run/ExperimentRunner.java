@@ -35,6 +35,7 @@ import lem.api.model.Precision;
 import lem.runtime.config.ExperimentConfig;
 import lem.runtime.config.LoadedConfig;
 import lem.runtime.config.PromptFileReader.InvalidPromptFileException;
+import lem.runtime.plugin.PluginCatalog;
 import lem.runtime.plugin.PluginService;
 import lem.runtime.results.AggregatedResult;
 import lem.runtime.results.BackendIdentity;
@@ -83,6 +84,10 @@ public final class ExperimentRunner {
             EnvironmentCapture environment, Path workingDirectory) {
         if (!loaded.valid()) {
             throw new IllegalArgumentException("config has problems: " + loaded.problems());
+        }
+        var unfit = BackendFit.problems(loaded, services.backend());
+        if (!unfit.isEmpty()) {
+            throw new IllegalArgumentException("the config asks what the backend cannot do: " + unfit);
         }
         this.loaded = loaded;
         this.config = loaded.config();
@@ -151,18 +156,19 @@ public final class ExperimentRunner {
             BackendIdentity backend = new BackendIdentity(services.backend().name(), services.backend().bundleVersion(),
                     services.backend().service().info().engine());
             DecodeSettings decode = decodeSettings();
-            int vocabulary = RequestPlan.vocabularySize(model.description());
-            warmup(model, decode, vocabulary, warnings);
+            // one plan per run: every cycle sends the same requests (the prompt file is read once)
+            List<GenerationRequest> plan = RequestPlan.build(config, RequestPlan.vocabularySize(model.description()), "r");
+            warmup(model, decode, plan, warnings);
             stopInterrupts();
             for (int cycle = 1; cycle <= config.cycles(); cycle++) {
                 checkCancelled();
                 progress.phase("cycle " + cycle + "/" + config.cycles());
-                List<GenerationRequest> requests = RequestPlan.build(config, vocabulary, "c" + cycle + "-r");
-                CycleOutcome outcome = measureCycle(dir, anchor, host, backend, model, requests, decode, baselines,
-                        warnings, cycle);
-                dir.writeRaw(outcome.raw);
-                if (!outcome.raw.complete()) {
-                    failure = outcome.raw.incompleteReason();
+                List<GenerationRequest> requests = RequestPlan.withIdPrefix(plan, "c" + cycle + "-");
+                RawResult raw = measureCycle(dir, anchor, host, backend, model, requests, decode, baselines, warnings,
+                        cycle);
+                dir.writeRaw(raw);
+                if (!raw.complete()) {
+                    failure = raw.incompleteReason();
                     break;
                 }
                 cyclesDone++;
@@ -217,11 +223,7 @@ public final class ExperimentRunner {
     private Map<String, Object> probes() {
         Map<String, Object> probes = new LinkedHashMap<>();
         for (PluginService<EnergySource> source : services.energySources()) {
-            try {
-                probes.put(source.name(), source.service().probe());
-            } catch (RuntimeException e) {
-                probes.put(source.name(), "probe failed: " + e);
-            }
+            probes.put(source.name(), PluginCatalog.probe(source.service()));
         }
         return probes;
     }
@@ -256,13 +258,9 @@ public final class ExperimentRunner {
                 config.quantisation().name().toLowerCase(Locale.ROOT), m.seed(), Map.of());
     }
 
-    private BackendSettings backendSettings() throws BackendException {
+    /** What the backend is asked for; {@link BackendFit} has checked that it can do it. */
+    private BackendSettings backendSettings() {
         BatchingMode mode = BatchingMode.valueOf(config.batching().strategy().name());
-        var capabilities = services.backend().service().info().capabilities();
-        if (!capabilities.batching().contains(mode)) {
-            throw new BackendException("backend " + services.backend().name() + " does not support batching strategy "
-                    + mode.name().toLowerCase(Locale.ROOT) + "; it supports " + capabilities.batching());
-        }
         return new BackendSettings(config.backend().device(), mode, config.batching().batchSize(),
                 config.batching().maxTokensPerBatch(), config.backendSettings());
     }
@@ -277,14 +275,13 @@ public final class ExperimentRunner {
      * Single requests until the coefficient of variation of the last {@code window} end-to-end
      * latencies is under the threshold (at least {@code min}, at most {@code max} requests).
      */
-    private void warmup(LoadedModel model, DecodeSettings decode, int vocabulary, List<String> warnings)
-            throws BackendException, InterruptedException, InvalidPromptFileException {
+    private void warmup(LoadedModel model, DecodeSettings decode, List<GenerationRequest> plan, List<String> warnings)
+            throws BackendException, InterruptedException {
         var w = config.warmup();
         if (!w.enabled()) {
             warnings.add("warmup disabled");
             return;
         }
-        List<GenerationRequest> plan = RequestPlan.build(config, vocabulary, "warmup-");
         List<Double> latencies = new ArrayList<>();
         double cv = Double.NaN;
         for (int i = 0; i < w.maxRequests(); i++) {
@@ -322,10 +319,7 @@ public final class ExperimentRunner {
         return Math.sqrt(sum / (values.size() - 1)) / mean;
     }
 
-    private record CycleOutcome(RawResult raw) {
-    }
-
-    private CycleOutcome measureCycle(ResultsDirectory dir, WallClockAnchor anchor, String host, BackendIdentity backend,
+    private RawResult measureCycle(ResultsDirectory dir, WallClockAnchor anchor, String host, BackendIdentity backend,
             LoadedModel model, List<GenerationRequest> requests, DecodeSettings decode, List<BaselinePower> baselines,
             List<String> runWarnings, int cycle) throws IOException, EnergyException {
         // the drain thread adds to it too
@@ -425,11 +419,10 @@ public final class ExperimentRunner {
             backendNotes.put("cycle_" + cycle, new java.util.TreeMap<>(result.notes()));
             ResultsJson.writeAtomically(dir.path().resolve(BACKEND_NOTES_FILE), backendNotes);
         }
-        RawResult raw = new RawResult(null, dir.experimentId(), cycle, 0, host, anchor, new MeasurementWindow(start, end),
+        return new RawResult(null, dir.experimentId(), cycle, 0, host, anchor, new MeasurementWindow(start, end),
                 backend, model.description(), timelines, readings, baselines, ops, flops.estimate(), flops.attempts(),
                 result == null ? -1 : result.peakDeviceMemoryBytes(), warnings,
                 series == null ? null : ResultsDirectory.powerSeriesPath(cycle, 0), incomplete == null, incomplete);
-        return new CycleOutcome(raw);
     }
 
     private Map<String, Object> sessionOptions(ResultsDirectory dir) {

@@ -36,6 +36,11 @@ public final class RequestPlan {
         return requests;
     }
 
+    /** The same requests under new ids ({@code prefix} + the planned id): one plan, sent each cycle. */
+    public static List<GenerationRequest> withIdPrefix(List<GenerationRequest> plan, String prefix) {
+        return plan.stream().map(r -> new GenerationRequest(prefix + r.id(), r.prompt(), r.arrivalOffsetNanos())).toList();
+    }
+
     static List<Prompt> prompts(Prompts prompts, int vocabularySize) throws InvalidPromptFileException {
         int count = prompts.count();
         List<Prompt> out = new ArrayList<>(count);

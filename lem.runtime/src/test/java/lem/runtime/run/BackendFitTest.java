@@ -1,4 +1,4 @@
-package lem.runtime.command;
+package lem.runtime.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -26,7 +26,7 @@ import lem.runtime.config.LoadedConfig;
 import lem.runtime.plugin.PluginService;
 
 /** Asking a backend for what it says it cannot do is a config mistake, caught before anything runs. */
-class CapabilityProblemsTest {
+class BackendFitTest {
     @TempDir
     Path dir;
 
@@ -59,7 +59,7 @@ class CapabilityProblemsTest {
         LoadedConfig loaded = load("backend:\n  name: small\n  device: cuda:1\nprecision: bfloat16\nbatching:\n  strategy: dynamic\n",
                 List.of());
 
-        List<ConfigProblem> problems = RunCommands.capabilityProblems(loaded, cpuFloat32StaticBackend());
+        List<ConfigProblem> problems = BackendFit.problems(loaded, cpuFloat32StaticBackend());
 
         assertEquals(List.of("backend.device", "precision", "batching.strategy"), problems.stream().map(ConfigProblem::keyPath).sorted(
                 (a, b) -> Integer.compare(line(problems, a), line(problems, b))).toList());
@@ -74,7 +74,7 @@ class CapabilityProblemsTest {
     void aTokenBudgetNeedsABackendThatHonoursOne() throws Exception {
         LoadedConfig loaded = load("backend:\n  name: small\nbatching:\n  max_tokens_per_batch: 512\n", List.of());
 
-        List<ConfigProblem> problems = RunCommands.capabilityProblems(loaded, cpuFloat32StaticBackend());
+        List<ConfigProblem> problems = BackendFit.problems(loaded, cpuFloat32StaticBackend());
 
         assertEquals(1, problems.size());
         assertEquals("batching.max_tokens_per_batch", problems.get(0).keyPath());
@@ -85,7 +85,7 @@ class CapabilityProblemsTest {
     void anOverrideIsBlamedOnSet() throws Exception {
         LoadedConfig loaded = load("backend:\n  name: small\n", List.of("precision=int8"));
 
-        List<ConfigProblem> problems = RunCommands.capabilityProblems(loaded, cpuFloat32StaticBackend());
+        List<ConfigProblem> problems = BackendFit.problems(loaded, cpuFloat32StaticBackend());
 
         assertEquals(1, problems.size());
         assertEquals("--set", problems.get(0).file());
@@ -95,7 +95,7 @@ class CapabilityProblemsTest {
     void whatTheBackendSupportsPasses() throws Exception {
         LoadedConfig loaded = load("backend:\n  name: small\nprecision: float16\n", List.of());
 
-        assertEquals(List.of(), RunCommands.capabilityProblems(loaded, cpuFloat32StaticBackend()));
+        assertEquals(List.of(), BackendFit.problems(loaded, cpuFloat32StaticBackend()));
     }
 
     private static int line(List<ConfigProblem> problems, String key) {
