@@ -241,8 +241,10 @@ final class DjlModel implements LoadedModel {
         int[][] positions = new int[rows][longest];
         boolean[][] keyValid = new boolean[rows][longest + maxNew];
         TokenSampler[] samplers = new TokenSampler[rows];
+        String[] requestIds = new String[rows];
         for (int b = 0; b < rows; b++) {
             int r = batch.get(b);
+            requestIds[b] = requests.get(r).id();
             int[] prompt = prompts[r];
             int padding = longest - prompt.length;
             samplers[b] = new TokenSampler(decode, decode.seed() * 1_000_003L + r, config.vocabSize());
@@ -257,8 +259,8 @@ final class DjlModel implements LoadedModel {
             }
         }
         long startNanos = System.nanoTime();
-        for (int r : batch) {
-            listener.requestStarted(requests.get(r).id(), startNanos);
+        for (String id : requestIds) {
+            listener.requestStarted(id, startNanos);
         }
         int[] generated = new int[rows];
         long[] firstNanos = new long[rows];
@@ -266,6 +268,9 @@ final class DjlModel implements LoadedModel {
         boolean[] done = new boolean[rows];
         long[] lastToken = new long[rows];
         int[][] tokens = new int[rows][maxNew];
+        // one decode step's inputs, refilled each step: the decoder copies them into new arrays
+        long[][] next = new long[rows][1];
+        int[][] nextPositions = new int[rows][1];
         int active = rows;
         try (KvCache cache = new KvCache(config.layers())) {
             int step = 0;
@@ -281,15 +286,12 @@ final class DjlModel implements LoadedModel {
                     if (step == 0) {
                         logits = pass(ids, positions, keyValid, cache, prefill);
                     } else {
-                        long[][] next = new long[rows][1];
-                        int[][] nextPositions = new int[rows][1];
                         for (int b = 0; b < rows; b++) {
                             next[b][0] = lastToken[b];
                             nextPositions[b][0] = prompts[batch.get(b)].length + step - 1;
                             keyValid[b][longest + step - 1] = true;
                         }
-                        logits = pass(next, nextPositions, sliceColumns(keyValid, longest + step), cache,
-                                decodeCount);
+                        logits = pass(next, nextPositions, keyValid, cache, decodeCount);
                     }
                 } catch (RuntimeException e) {
                     failUnfinished(batch, requests, prompts, generated, firstNanos, done, startNanos, listener,
@@ -309,7 +311,7 @@ final class DjlModel implements LoadedModel {
                     samplers[b].observe(token);
                     lastToken[b] = token;
                     tokens[b][generated[b]] = token;
-                    String id = requests.get(batch.get(b)).id();
+                    String id = requestIds[b];
                     listener.tokens(new TokenEvent(id, generated[b], 1, nowNanos));
                     if (generated[b] == 0) {
                         firstNanos[b] = nowNanos;
@@ -348,14 +350,6 @@ final class DjlModel implements LoadedModel {
             logits.close();
             engineNanos += System.nanoTime() - beganNanos;
         }
-    }
-
-    private static boolean[][] sliceColumns(boolean[][] full, int width) {
-        boolean[][] out = new boolean[full.length][];
-        for (int b = 0; b < full.length; b++) {
-            out[b] = Arrays.copyOf(full[b], width);
-        }
-        return out;
     }
 
     private static void failUnfinished(List<Integer> batch, List<GenerationRequest> requests, int[][] prompts,
