@@ -110,7 +110,7 @@ public class DjlBackend implements InferenceBackend {
     }
 
     private static String djlVersion() {
-        try (BundleClassLoaderScope scope = BundleClassLoaderScope.enter()) {
+        try (DjlClassLoaderScope scope = DjlClassLoaderScope.enter()) {
             return Engine.getDjlVersion();
         } catch (RuntimeException e) {
             return "0.35.1";
@@ -167,7 +167,7 @@ public class DjlBackend implements InferenceBackend {
 
     private LoadedModel load(ModelSpec model, BackendSettings settings, TransformerConfig config, Path folder,
             DataType dtype, Map<String, String> notes) throws BackendException, ConfigException {
-        try (BundleClassLoaderScope scope = BundleClassLoaderScope.enter()) {
+        try (DjlClassLoaderScope scope = DjlClassLoaderScope.enter()) {
             Engine engine;
             try {
                 engine = Engine.getEngine(ENGINE);

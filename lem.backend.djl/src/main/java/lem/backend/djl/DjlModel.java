@@ -109,7 +109,7 @@ final class DjlModel implements LoadedModel {
         RequestResult[] results = new RequestResult[requests.size()];
         OperationCount prefill = new OperationCount();
         OperationCount decodeCount = new OperationCount();
-        try (BundleClassLoaderScope scope = BundleClassLoaderScope.enter()) {
+        try (DjlClassLoaderScope scope = DjlClassLoaderScope.enter()) {
             for (List<Integer> batch : batches) {
                 long dueNanos = 0;
                 for (int i : batch) {
@@ -142,7 +142,7 @@ final class DjlModel implements LoadedModel {
             if (!prompt.tokenIds().isEmpty()) {
                 ids = prompt.tokenIds().stream().mapToInt(Integer::intValue).toArray();
             } else if (tokenizer != null) {
-                try (BundleClassLoaderScope scope = BundleClassLoaderScope.enter()) {
+                try (DjlClassLoaderScope scope = DjlClassLoaderScope.enter()) {
                     long[] encoded = tokenizer.encode(prompt.text()).getIds();
                     ids = new int[encoded.length];
                     for (int i = 0; i < encoded.length; i++) {
@@ -374,7 +374,7 @@ final class DjlModel implements LoadedModel {
             return;
         }
         closed = true;
-        try (BundleClassLoaderScope scope = BundleClassLoaderScope.enter()) {
+        try (DjlClassLoaderScope scope = DjlClassLoaderScope.enter()) {
             weights.close();
             manager.close();
             if (tokenizer != null) {
