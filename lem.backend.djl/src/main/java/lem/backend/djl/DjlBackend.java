@@ -95,11 +95,6 @@ public class DjlBackend implements InferenceBackend {
         System.setProperty("ai.djl.offline", "true");
     }
 
-    /** Where DJL's natives are unpacked. */
-    public Path cacheFolder() {
-        return cacheFolder;
-    }
-
     @Override
     public BackendInfo info() {
         Capabilities capabilities = new Capabilities(true, EnumSet.of(BatchingMode.STATIC, BatchingMode.SORTED_STATIC),
