@@ -95,11 +95,6 @@ public class DjlBackend implements InferenceBackend {
         System.setProperty("ai.djl.offline", "true");
     }
 
-    /** Where DJL's natives are unpacked. */
-    public Path cacheFolder() {
-        return cacheFolder;
-    }
-
     @Override
     public BackendInfo info() {
         Capabilities capabilities = new Capabilities(true, EnumSet.of(BatchingMode.STATIC, BatchingMode.SORTED_STATIC),
@@ -110,7 +105,7 @@ public class DjlBackend implements InferenceBackend {
     }
 
     private static String djlVersion() {
-        try (BundleClassLoaderScope scope = BundleClassLoaderScope.enter()) {
+        try (DjlClassLoaderScope scope = DjlClassLoaderScope.enter()) {
             return Engine.getDjlVersion();
         } catch (RuntimeException e) {
             return "0.35.1";
@@ -167,7 +162,7 @@ public class DjlBackend implements InferenceBackend {
 
     private LoadedModel load(ModelSpec model, BackendSettings settings, TransformerConfig config, Path folder,
             DataType dtype, Map<String, String> notes) throws BackendException, ConfigException {
-        try (BundleClassLoaderScope scope = BundleClassLoaderScope.enter()) {
+        try (DjlClassLoaderScope scope = DjlClassLoaderScope.enter()) {
             Engine engine;
             try {
                 engine = Engine.getEngine(ENGINE);

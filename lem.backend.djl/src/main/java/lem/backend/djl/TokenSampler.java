@@ -27,13 +27,18 @@ final class TokenSampler {
     }
 
     /**
-     * The next token from {@code logits[offset .. offset + vocab)}.
+     * The next token from {@code logits[offset .. offset + vocab)}; {@code logits} is not modified.
      */
     int next(float[] logits, int offset) {
         int vocab = seen.length;
-        float[] row = Arrays.copyOfRange(logits, offset, offset + vocab);
+        // read the row in place; a copy only when the penalty has to change it (once per token and
+        // row, a vocabulary-sized allocation would otherwise be the sampler's main cost)
+        float[] row = logits;
+        int base = offset;
         double penalty = settings.repetitionPenalty();
         if (penalty != 1.0) {
+            row = Arrays.copyOfRange(logits, offset, offset + vocab);
+            base = 0;
             // the CTRL paper's penalty as Hugging Face applies it: shrink positive logits, grow negative ones
             for (int i = 0; i < vocab; i++) {
                 if (seen[i]) {
@@ -42,19 +47,19 @@ final class TokenSampler {
             }
         }
         if (settings.greedy()) {
-            return argmax(row);
+            return argmax(row, base, vocab);
         }
         double temperature = settings.temperature();
-        int[] order = candidates(row);
+        int[] order = candidates(row, base, vocab);
         int limit = order.length;
         if (settings.topK() > 0) {
             limit = Math.min(limit, settings.topK());
         }
-        double top = row[order[0]];
+        double top = row[base + order[0]];
         double[] weights = new double[limit];
         double total = 0;
         for (int i = 0; i < limit; i++) {
-            weights[i] = Math.exp((row[order[i]] - top) / temperature);
+            weights[i] = Math.exp((row[base + order[i]] - top) / temperature);
             total += weights[i];
         }
         if (settings.topP() < 1.0) {
@@ -83,12 +88,14 @@ final class TokenSampler {
         return order[limit - 1];
     }
 
-    /** Token ids by logit, highest first (all of them when no top-k/top-p needs an order). */
-    private int[] candidates(float[] row) {
-        int vocab = row.length;
+    /**
+     * Token ids of {@code row[base .. base + vocab)} by logit, highest first (when no top-k/top-p
+     * needs an order: the argmax, then the others by id).
+     */
+    private int[] candidates(float[] row, int base, int vocab) {
         int[] order = new int[vocab];
         if (settings.topK() == 0 && settings.topP() >= 1.0) {
-            int best = argmax(row);
+            int best = argmax(row, base, vocab);
             order[0] = best;
             for (int i = 0, j = 1; i < vocab; i++) {
                 if (i != best) {
@@ -100,7 +107,7 @@ final class TokenSampler {
         // sort (sortable float bits, index) pairs as primitives: no boxing for a 50k vocabulary
         long[] keys = new long[vocab];
         for (int i = 0; i < vocab; i++) {
-            int bits = Float.floatToIntBits(row[i]);
+            int bits = Float.floatToIntBits(row[base + i]);
             int sortable = bits ^ ((bits >> 31) & 0x7fffffff);
             keys[i] = ((long) sortable << 32) | (i & 0xffffffffL);
         }
@@ -111,10 +118,11 @@ final class TokenSampler {
         return order;
     }
 
-    static int argmax(float[] row) {
+    /** The token id with the largest logit in {@code row[base .. base + vocab)}, the lowest id on ties. */
+    static int argmax(float[] row, int base, int vocab) {
         int best = 0;
-        for (int i = 1; i < row.length; i++) {
-            if (row[i] > row[best]) {
+        for (int i = 1; i < vocab; i++) {
+            if (row[base + i] > row[base + best]) {
                 best = i;
             }
         }

@@ -48,8 +48,9 @@ public final class Decoder {
      * @param manager   where input arrays are created (the device's manager)
      * @param tokenIds  {@code [B][T]} new token ids
      * @param positions {@code [B][T]} position of each new token in its own sequence (padding excluded)
-     * @param keyValid  {@code [B][S]} whether each key position, cached and new, is a real token
-     *                  ({@code S = cache.length() + T}); padding keys are masked
+     * @param keyValid  {@code [B][>= S]} whether each key position, cached and new, is a real token
+     *                  ({@code S = cache.length() + T}; columns past {@code S} are not read); padding
+     *                  keys are masked
      * @param cache     the batch's KV cache, extended by {@code T} positions
      * @param count     receives the FLOPs executed
      * @return logits {@code [B, vocab]} in float32 of each row's last position

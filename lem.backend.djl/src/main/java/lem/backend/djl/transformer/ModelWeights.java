@@ -58,8 +58,8 @@ public final class ModelWeights {
         return new ModelWeights(config, loaded, count, precisionOf(dtype), null);
     }
 
-    /** The values a synthetic tensor gets (also used by tests to rebuild the same model on the host). */
-    public static float[] syntheticValues(TensorSpec spec, long seed, float std) {
+    /** The values a synthetic tensor gets. */
+    private static float[] syntheticValues(TensorSpec spec, long seed, float std) {
         long n = spec.elementCount();
         if (n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("tensor " + spec.name() + " has more than 2^31 elements");

@@ -28,16 +28,14 @@ public final class SafetensorsFolder {
     public record Entry(String name, String dtype, long[] shape, Path file, long dataStart, long byteLength) {
     }
 
-    private final Path folder;
     private final Map<String, Entry> entries = new LinkedHashMap<>();
 
-    private SafetensorsFolder(Path folder) {
-        this.folder = folder;
+    private SafetensorsFolder() {
     }
 
     /** Reads every header of the folder's safetensors files. */
     public static SafetensorsFolder open(Path folder) throws ConfigException {
-        SafetensorsFolder result = new SafetensorsFolder(folder);
+        SafetensorsFolder result = new SafetensorsFolder();
         Path index = folder.resolve("model.safetensors.index.json");
         List<Path> files = new ArrayList<>();
         if (Files.isRegularFile(index)) {
@@ -121,17 +119,9 @@ public final class SafetensorsFolder {
         return out;
     }
 
-    public Path folder() {
-        return folder;
-    }
-
     /** The tensor's entry, or null. */
     public Entry entry(String name) {
         return entries.get(name);
-    }
-
-    public Map<String, Entry> entries() {
-        return entries;
     }
 
     /** Bytes per element of a safetensors dtype, or 0 when it is not one this backend reads. */

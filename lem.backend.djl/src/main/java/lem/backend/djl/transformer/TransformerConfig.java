@@ -36,6 +36,7 @@ public final class TransformerConfig {
     private final double ropeTheta;
     private final boolean tiedEmbeddings;
     private final boolean attentionBias;
+    private final boolean outputProjectionBias;
     private final boolean mlpBias;
     private final double initializerRange;
     private final List<Integer> eosTokenIds;
@@ -67,6 +68,7 @@ public final class TransformerConfig {
             ropeTheta = 0;
             tiedEmbeddings = optionalBoolean(config, source, "tie_word_embeddings", true);
             attentionBias = true;
+            outputProjectionBias = true;
             mlpBias = true;
             Object activation = config.get("activation_function");
             if (activation != null && !List.of("gelu_new", "gelu_pytorch_tanh", "gelu_fast").contains(activation)) {
@@ -85,7 +87,9 @@ public final class TransformerConfig {
             ropeTheta = optionalDouble(config, source, "rope_theta", 10000.0);
             tiedEmbeddings = optionalBoolean(config, source, "tie_word_embeddings", false);
             // Qwen2 always has q/k/v biases (and none on o_proj); Llama reads attention_bias for all four
-            attentionBias = modelType.equals("qwen2") || optionalBoolean(config, source, "attention_bias", false);
+            boolean qwen2 = modelType.equals("qwen2");
+            attentionBias = qwen2 || optionalBoolean(config, source, "attention_bias", false);
+            outputProjectionBias = attentionBias && !qwen2;
             mlpBias = optionalBoolean(config, source, "mlp_bias", false);
             Object scaling = config.get("rope_scaling");
             if (scaling != null) {
@@ -206,7 +210,10 @@ public final class TransformerConfig {
     public double normEps() { return normEps; }
     public double ropeTheta() { return ropeTheta; }
     public boolean tiedEmbeddings() { return tiedEmbeddings; }
+    /** Whether the q, k and v projections have biases. */
     public boolean attentionBias() { return attentionBias; }
+    /** Whether the attention output projection (o_proj, GPT-2's c_proj) has a bias. */
+    public boolean outputProjectionBias() { return outputProjectionBias; }
     public boolean mlpBias() { return mlpBias; }
     /** Standard deviation of synthetic weights. */
     public double initializerRange() { return initializerRange; }

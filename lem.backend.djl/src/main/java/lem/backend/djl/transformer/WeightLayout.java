@@ -83,7 +83,7 @@ public final class WeightLayout {
                 out.add(zeros(p + "self_attn.v_proj.bias", kv));
             }
             out.add(normal(p + "self_attn.o_proj.weight", h, q));
-            if (c.attentionBias() && !c.modelType().equals("qwen2")) {
+            if (c.outputProjectionBias()) {
                 out.add(zeros(p + "self_attn.o_proj.bias", h));
             }
             out.add(ones(p + "post_attention_layernorm.weight", h));

@@ -12,19 +12,19 @@ import ai.djl.engine.Engine;
  * one, so an updated lem.backend.djl reuses the loaded libtorch. Every DJL entry point runs
  * inside one.
  */
-final class BundleClassLoaderScope implements AutoCloseable {
+final class DjlClassLoaderScope implements AutoCloseable {
 
     private final Thread thread;
     private final ClassLoader previous;
 
-    private BundleClassLoaderScope() {
+    private DjlClassLoaderScope() {
         thread = Thread.currentThread();
         previous = thread.getContextClassLoader();
         thread.setContextClassLoader(Engine.class.getClassLoader());
     }
 
-    static BundleClassLoaderScope enter() {
-        return new BundleClassLoaderScope();
+    static DjlClassLoaderScope enter() {
+        return new DjlClassLoaderScope();
     }
 
     @Override
