@@ -53,8 +53,7 @@ public final class ExperimentCsv {
         for (HeadlineMetric metric : HeadlineMetric.values()) {
             row.add(number(metric.valueOf(overall)));
             MetricStatistics statistics = result == null ? null : result.statistic(metric.key());
-            row.add(statistics == null || statistics.ciHigh() == null ? ""
-                    : number((statistics.ciHigh() - statistics.ciLow()) / 2));
+            row.add(statistics == null ? "" : number(statistics.ciHalfWidth()));
         }
         return row;
     }
