@@ -167,18 +167,6 @@ final class ConfigSchema {
     private ConfigSchema() {
     }
 
-    /** The spec at a dotted key path, or null. Keys under an open map are not described. */
-    static Spec specAt(String keyPath) {
-        Spec current = ROOT;
-        for (String step : keyPath.split("\\.")) {
-            if (!(current instanceof Section section)) {
-                return null;
-            }
-            current = section.fields().get(step);
-        }
-        return current;
-    }
-
     /** Every default, as a tree shaped like a config file. */
     static Map<String, Object> defaults() {
         return defaultsOf(ROOT);
