@@ -125,21 +125,12 @@ public final class PowerSeriesFile {
         private final BufferedWriter writer;
         private final long flushIntervalNanos;
         private long lastFlushNanos = System.nanoTime();
-        private long rows;
         private boolean closed;
 
         private Appender(Path file, BufferedWriter writer, long flushIntervalNanos) {
             this.file = file;
             this.writer = writer;
             this.flushIntervalNanos = flushIntervalNanos;
-        }
-
-        public Path file() {
-            return file;
-        }
-
-        public synchronized long rows() {
-            return rows;
         }
 
         /** Adds one reading; flushes when the last flush is older than the flush interval. */
@@ -149,18 +140,10 @@ public final class PowerSeriesFile {
             }
             writer.write(row(source, sample));
             writer.write('\n');
-            rows++;
             long now = System.nanoTime();
             if (now - lastFlushNanos >= flushIntervalNanos) {
                 writer.flush();
                 lastFlushNanos = now;
-            }
-        }
-
-        public synchronized void flush() throws IOException {
-            if (!closed) {
-                writer.flush();
-                lastFlushNanos = System.nanoTime();
             }
         }
 
