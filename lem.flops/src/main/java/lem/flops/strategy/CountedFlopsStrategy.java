@@ -52,7 +52,7 @@ public class CountedFlopsStrategy implements FlopsStrategy {
                 + workload.requests().stream().mapToLong(RequestShape::promptTokens).sum() + " prompt and "
                 + workload.requests().stream().mapToLong(RequestShape::outputTokens).sum() + " generated tokens");
         QuantisedWeights.note(model).ifPresent(notes::add);
-        return FlopsAnswer.of(new FlopsEstimate(NAME, Confidence.HIGH, model.parameterCount(),
+        return FlopsAnswer.of(new FlopsEstimate(NAME, confidence(), model.parameterCount(),
                 executed.prefillFlops(), executed.decodeFlops(), model.computePrecision(), notes));
     }
 }
