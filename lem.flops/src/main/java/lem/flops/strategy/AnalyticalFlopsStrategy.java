@@ -71,7 +71,7 @@ public class AnalyticalFlopsStrategy implements FlopsStrategy {
                     + parameterCount);
         }
         QuantisedWeights.note(model).ifPresent(notes::add);
-        return FlopsAnswer.of(new FlopsEstimate(NAME, Confidence.MEDIUM, parameterCount, prefillFlops, decodeFlops,
+        return FlopsAnswer.of(new FlopsEstimate(NAME, confidence(), parameterCount, prefillFlops, decodeFlops,
                 model.computePrecision(), notes));
     }
 }

@@ -37,8 +37,9 @@ public class CountedFlopsStrategy implements FlopsStrategy {
             return FlopsAnswer.none("the backend did not count operations");
         }
         ExecutedOperations executed = workload.executed().get();
-        long tokens = workload.requests().stream()
-                .mapToLong(request -> (long) request.promptTokens() + request.outputTokens()).sum();
+        long promptTokens = workload.requests().stream().mapToLong(RequestShape::promptTokens).sum();
+        long outputTokens = workload.requests().stream().mapToLong(RequestShape::outputTokens).sum();
+        long tokens = promptTokens + outputTokens;
         if (executed.totalFlops() == 0 && tokens > 0) {
             // a backend that ran tokens through a model cannot have executed nothing: it did not count
             return FlopsAnswer.none("the backend reported 0 FLOPs for " + tokens + " tokens");
@@ -48,11 +49,10 @@ public class CountedFlopsStrategy implements FlopsStrategy {
                 + (executed.counts().isBlank() ? "" : ": " + executed.counts())
                 + "; padded positions of batched prompts, and rows that finished but kept running in a static "
                 + "batch, are included");
-        notes.add("over " + workload.requests().size() + " requests, "
-                + workload.requests().stream().mapToLong(RequestShape::promptTokens).sum() + " prompt and "
-                + workload.requests().stream().mapToLong(RequestShape::outputTokens).sum() + " generated tokens");
+        notes.add("over " + workload.requests().size() + " requests, " + promptTokens + " prompt and "
+                + outputTokens + " generated tokens");
         QuantisedWeights.note(model).ifPresent(notes::add);
-        return FlopsAnswer.of(new FlopsEstimate(NAME, Confidence.HIGH, model.parameterCount(),
+        return FlopsAnswer.of(new FlopsEstimate(NAME, confidence(), model.parameterCount(),
                 executed.prefillFlops(), executed.decodeFlops(), model.computePrecision(), notes));
     }
 }

@@ -70,7 +70,7 @@ public class ParameterFlopsStrategy implements FlopsStrategy {
         notes.add("a rule of thumb: attention over the context is left out, and embedding parameters count as if "
                 + "multiplied although a lookup reads them");
         QuantisedWeights.note(model).ifPresent(notes::add);
-        return FlopsAnswer.of(new FlopsEstimate(NAME, Confidence.LOW, parameterCount, prefillFlops, decodeFlops,
+        return FlopsAnswer.of(new FlopsEstimate(NAME, confidence(), parameterCount, prefillFlops, decodeFlops,
                 model.computePrecision(), notes));
     }
 }

@@ -51,32 +51,32 @@ final class ConfigSchema {
         }
     }
 
-    /** Bounds of a number, each inclusive or exclusive. */
-    record Range(double min, boolean minExclusive, double max, boolean maxExclusive) {
+    /** Bounds of a number: the lower one inclusive or exclusive, the upper one inclusive (no key needs more). */
+    record Range(double min, boolean minExclusive, double max) {
 
         static final double NONE = Double.NaN;
-        static final Range ANY = new Range(NONE, false, NONE, false);
+        static final Range ANY = new Range(NONE, false, NONE);
 
         static Range atLeast(double min) {
-            return new Range(min, false, NONE, false);
+            return new Range(min, false, NONE);
         }
 
         static Range above(double min) {
-            return new Range(min, true, NONE, false);
+            return new Range(min, true, NONE);
         }
 
         static Range between(double min, double max) {
-            return new Range(min, false, max, false);
+            return new Range(min, false, max);
         }
 
         boolean contains(double value) {
             boolean aboveMin = Double.isNaN(min) || (minExclusive ? value > min : value >= min);
-            boolean belowMax = Double.isNaN(max) || (maxExclusive ? value < max : value <= max);
+            boolean belowMax = Double.isNaN(max) || value <= max;
             return aboveMin && belowMax;
         }
 
         String describe() {
-            if (!Double.isNaN(min) && !Double.isNaN(max) && !minExclusive && !maxExclusive) {
+            if (!Double.isNaN(min) && !Double.isNaN(max) && !minExclusive) {
                 return "between " + number(min) + " and " + number(max);
             }
             StringBuilder text = new StringBuilder();
@@ -84,7 +84,7 @@ final class ConfigSchema {
                 text.append(minExclusive ? "> " : ">= ").append(number(min));
             }
             if (!Double.isNaN(max)) {
-                text.append(text.length() > 0 ? " and " : "").append(maxExclusive ? "< " : "<= ")
+                text.append(text.length() > 0 ? " and " : "").append("<= ")
                         .append(number(max));
             }
             return text.toString();
@@ -125,7 +125,7 @@ final class ConfigSchema {
                     "preset", enumeration(null, true, ConfigEnum.configNames(DecoderPreset.class)),
                     "temperature", number(0.0, Range.atLeast(0)),
                     "top_k", integer(0L, Range.atLeast(0)),
-                    "top_p", number(1.0, new Range(0, true, 1, false)),
+                    "top_p", number(1.0, new Range(0, true, 1)),
                     "repetition_penalty", number(1.0, Range.above(0)),
                     "seed", integer(0L, Range.ANY),
                     "min_new_tokens", integer(0L, Range.atLeast(0)),
@@ -165,18 +165,6 @@ final class ConfigSchema {
                     "dir", string("results", false)));
 
     private ConfigSchema() {
-    }
-
-    /** The spec at a dotted key path, or null. Keys under an open map are not described. */
-    static Spec specAt(String keyPath) {
-        Spec current = ROOT;
-        for (String step : keyPath.split("\\.")) {
-            if (!(current instanceof Section section)) {
-                return null;
-            }
-            current = section.fields().get(step);
-        }
-        return current;
     }
 
     /** Every default, as a tree shaped like a config file. */

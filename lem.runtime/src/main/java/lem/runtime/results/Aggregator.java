@@ -63,16 +63,15 @@ public final class Aggregator {
         List<String> warnings = new ArrayList<>();
         TreeMap<Integer, List<RawResult>> byCycle = new TreeMap<>();
         Map<RawResult, String> paths = new java.util.IdentityHashMap<>();
-        for (Path file : rawFiles(rawDir)) {
+        for (RawFile rawFile : rawFiles(rawDir)) {
+            Path file = rawFile.file();
             RawResult raw = ResultsJson.read(file, RawResult.class);
             if (!RawResult.SCHEMA_VERSION.equals(raw.schemaVersion())) {
                 throw new ResultsFileException(file, "has schema_version " + raw.schemaVersion()
                         + "; this version of lem reads schema_version " + RawResult.SCHEMA_VERSION);
             }
             String relative = experimentDir.relativize(file).toString().replace('\\', '/');
-            int fileCycle = Integer.parseInt(matchOf(CYCLE_DIR, file.getParent().getFileName().toString()));
-            int fileProcess = Integer.parseInt(matchOf(PROCESS_FILE, file.getFileName().toString()));
-            if (raw.cycle() != fileCycle || raw.process() != fileProcess) {
+            if (raw.cycle() != rawFile.cycle() || raw.process() != rawFile.process()) {
                 warnings.add(relative + " holds cycle " + raw.cycle() + " process " + raw.process()
                         + "; its content is used");
             }
@@ -178,33 +177,36 @@ public final class Aggregator {
         return series;
     }
 
-    private static List<Path> rawFiles(Path rawDir) {
+    /** A raw file with the cycle and process its path names. */
+    private record RawFile(Path file, int cycle, int process) {
+    }
+
+    /** Every {@code raw/cycle_<c>/process_<n>.json}, by cycle then process as their names give them. */
+    private static List<RawFile> rawFiles(Path rawDir) {
         if (!Files.isDirectory(rawDir)) {
             throw new ResultsFileException(rawDir, "does not exist: the experiment has no raw results to aggregate");
         }
-        List<Path> files = new ArrayList<>();
+        List<RawFile> files = new ArrayList<>();
         try (Stream<Path> cycles = Files.list(rawDir)) {
-            for (Path cycleDir : cycles.filter(Files::isDirectory)
-                    .filter(p -> CYCLE_DIR.matcher(p.getFileName().toString()).matches()).toList()) {
+            for (Path cycleDir : cycles.filter(Files::isDirectory).toList()) {
+                Matcher cycle = CYCLE_DIR.matcher(cycleDir.getFileName().toString());
+                if (!cycle.matches()) {
+                    continue;
+                }
                 try (Stream<Path> processes = Files.list(cycleDir)) {
-                    processes.filter(p -> PROCESS_FILE.matcher(p.getFileName().toString()).matches())
-                            .forEach(files::add);
+                    for (Path file : processes.toList()) {
+                        Matcher process = PROCESS_FILE.matcher(file.getFileName().toString());
+                        if (process.matches()) {
+                            files.add(new RawFile(file, Integer.parseInt(cycle.group(1)),
+                                    Integer.parseInt(process.group(1))));
+                        }
+                    }
                 }
             }
         } catch (IOException e) {
             throw new ResultsFileException(rawDir, "cannot be listed: " + e.getMessage(), e);
         }
-        files.sort(java.util.Comparator
-                .comparingInt((Path p) -> Integer.parseInt(matchOf(CYCLE_DIR, p.getParent().getFileName().toString())))
-                .thenComparingInt(p -> Integer.parseInt(matchOf(PROCESS_FILE, p.getFileName().toString()))));
+        files.sort(java.util.Comparator.comparingInt(RawFile::cycle).thenComparingInt(RawFile::process));
         return files;
-    }
-
-    private static String matchOf(Pattern pattern, String name) {
-        Matcher matcher = pattern.matcher(name);
-        if (!matcher.matches()) {
-            throw new IllegalStateException(name + " does not match " + pattern);
-        }
-        return matcher.group(1);
     }
 }

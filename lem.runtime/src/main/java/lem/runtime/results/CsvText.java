@@ -29,7 +29,35 @@ final class CsvText {
         return line.toString();
     }
 
-    /** Splits one line written by {@link #row}. */
+    /**
+     * The records of a CSV text, each without its line break. A line break inside a quoted cell
+     * belongs to the cell, so a record may span several lines; blank lines are skipped.
+     */
+    static List<String> records(String text) {
+        List<String> records = new ArrayList<>();
+        boolean quoted = false;
+        int start = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"') {
+                // a doubled quote inside a quoted cell flips twice: the state is unchanged
+                quoted = !quoted;
+            } else if (!quoted && (c == '\n' || c == '\r')) {
+                addRecord(records, text.substring(start, i));
+                start = i + 1;
+            }
+        }
+        addRecord(records, text.substring(start));
+        return records;
+    }
+
+    private static void addRecord(List<String> records, String record) {
+        if (!record.isBlank()) {
+            records.add(record);
+        }
+    }
+
+    /** Splits one record written by {@link #row}. */
     static List<String> split(String line) {
         List<String> cells = new ArrayList<>();
         StringBuilder cell = new StringBuilder();

@@ -53,8 +53,7 @@ public final class ExperimentCsv {
         for (HeadlineMetric metric : HeadlineMetric.values()) {
             row.add(number(metric.valueOf(overall)));
             MetricStatistics statistics = result == null ? null : result.statistic(metric.key());
-            row.add(statistics == null || statistics.ciHigh() == null ? ""
-                    : number((statistics.ciHigh() - statistics.ciLow()) / 2));
+            row.add(statistics == null ? "" : number(statistics.ciHalfWidth()));
         }
         return row;
     }
@@ -84,22 +83,20 @@ public final class ExperimentCsv {
             Path lockFile = csv.resolveSibling("." + csv.getFileName() + ".lock");
             try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                     FileLock lock = channel.lock()) {
-                List<String> lines = Files.isRegularFile(csv) ? Files.readAllLines(csv, StandardCharsets.UTF_8)
-                        : List.of();
+                // records, not lines: a reason written over several lines is one quoted cell
+                List<String> records = Files.isRegularFile(csv)
+                        ? CsvText.records(Files.readString(csv, StandardCharsets.UTF_8)) : List.of();
                 StringBuilder text = new StringBuilder(CsvText.row(header())).append('\n');
                 boolean replaced = false;
-                for (int i = 1; i < lines.size(); i++) {
-                    String line = lines.get(i);
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    if (CsvText.split(line).get(0).equals(experimentId)) {
+                for (int i = 1; i < records.size(); i++) {
+                    String record = records.get(i);
+                    if (CsvText.split(record).get(0).equals(experimentId)) {
                         if (!replaced) {
                             text.append(CsvText.row(row)).append('\n');
                             replaced = true;
                         }
                     } else {
-                        text.append(line).append('\n');
+                        text.append(record).append('\n');
                     }
                 }
                 if (!replaced) {

@@ -58,6 +58,14 @@ public record MetricStatistics(String metric, String unit, int n, List<Double> v
                 cv == null ? "mean is 0: no coefficient of variation" : "");
     }
 
+    /**
+     * Half the width of the 95% interval, {@code t s / sqrt(n)}, or null when there is none; derived, so not
+     * stored in result.json (Jackson writes only the record's components).
+     */
+    public Double ciHalfWidth() {
+        return ciHigh == null || ciLow == null ? null : (ciHigh - ciLow) / 2;
+    }
+
     /** Two-sided 95% quantile t(0.975, degreesOfFreedom). */
     public static double tQuantile(int degreesOfFreedom) {
         return new TDistribution(null, degreesOfFreedom).inverseCumulativeProbability(1 - (1 - CONFIDENCE) / 2);

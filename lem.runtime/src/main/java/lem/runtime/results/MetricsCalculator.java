@@ -145,10 +145,11 @@ public final class MetricsCalculator {
                     gapSum += gap;
                 }
                 boolean first = request.hasFirstToken();
+                Double tpotNanos = tpotNanos(request);
                 metrics.add(new RequestMetrics(cycle.cycle(), raw.process(), request.requestId(),
                         request.inputTokens(), request.outputTokens(),
                         first ? millis(request.firstTokenNanos() - request.startNanos()) : null,
-                        tpotNanos(request) == null ? null : tpotNanos(request) / 1e6,
+                        tpotNanos == null ? null : tpotNanos / 1e6,
                         millis(request.endNanos() - request.startNanos()),
                         first ? millis(request.endNanos() - request.firstTokenNanos()) : null,
                         gaps.length == 0 ? null : gapSum / gaps.length / 1e6, gaps.length,

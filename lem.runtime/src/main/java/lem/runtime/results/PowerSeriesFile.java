@@ -24,11 +24,13 @@ public final class PowerSeriesFile {
     static final List<String> TELEMETRY_COLUMNS = List.of(PowerSample.TEMPERATURE_CELSIUS, PowerSample.SM_CLOCK_MHZ,
             PowerSample.MEMORY_CLOCK_MHZ, PowerSample.GPU_UTILISATION_PERCENT, PowerSample.MEMORY_UTILISATION_PERCENT,
             PowerSample.MEMORY_USED_BYTES, PowerSample.CLOCK_EVENT_REASONS, PowerSample.PSTATE);
+    /** The columns every series starts with, which {@link #read} needs. */
+    private static final String FIXED_COLUMNS = "timestamp_nanos,source,device_id,power_watts";
     static final String HEADER;
 
     static {
         StringJoiner header = new StringJoiner(",");
-        header.add("timestamp_nanos").add("source").add("device_id").add("power_watts");
+        header.add(FIXED_COLUMNS);
         TELEMETRY_COLUMNS.forEach(header::add);
         header.add("other_telemetry");
         HEADER = header.toString();
@@ -92,9 +94,9 @@ public final class PowerSeriesFile {
         } catch (IOException e) {
             throw new ResultsFileException(file, "cannot be read: " + e.getMessage(), e);
         }
-        if (lines.isEmpty() || !lines.get(0).startsWith("timestamp_nanos,source,device_id,power_watts")) {
+        if (lines.isEmpty() || !lines.get(0).startsWith(FIXED_COLUMNS)) {
             throw new ResultsFileException(file, "is not a power series (its first line must be the header "
-                    + "timestamp_nanos,source,device_id,power_watts,...)");
+                    + FIXED_COLUMNS + ",...)");
         }
         List<PowerSeriesPoint> points = new ArrayList<>(lines.size());
         for (int i = 1; i < lines.size(); i++) {
@@ -125,21 +127,12 @@ public final class PowerSeriesFile {
         private final BufferedWriter writer;
         private final long flushIntervalNanos;
         private long lastFlushNanos = System.nanoTime();
-        private long rows;
         private boolean closed;
 
         private Appender(Path file, BufferedWriter writer, long flushIntervalNanos) {
             this.file = file;
             this.writer = writer;
             this.flushIntervalNanos = flushIntervalNanos;
-        }
-
-        public Path file() {
-            return file;
-        }
-
-        public synchronized long rows() {
-            return rows;
         }
 
         /** Adds one reading; flushes when the last flush is older than the flush interval. */
@@ -149,18 +142,10 @@ public final class PowerSeriesFile {
             }
             writer.write(row(source, sample));
             writer.write('\n');
-            rows++;
             long now = System.nanoTime();
             if (now - lastFlushNanos >= flushIntervalNanos) {
                 writer.flush();
                 lastFlushNanos = now;
-            }
-        }
-
-        public synchronized void flush() throws IOException {
-            if (!closed) {
-                writer.flush();
-                lastFlushNanos = System.nanoTime();
             }
         }
 

@@ -29,21 +29,41 @@ public final class ResultStore {
     /** Every experiment, oldest first. */
     public List<ExperimentSummary> list() {
         List<ExperimentSummary> summaries = new ArrayList<>();
-        for (String id : ids()) {
-            ResultsDirectory directory = ResultsDirectory.existing(resultsRoot, id);
-            ExperimentStatus status = readQuietly(directory::status);
-            AggregatedResult result = readQuietly(directory::result);
+        for (StoredExperiment experiment : stored()) {
+            ExperimentStatus status = experiment.status();
+            AggregatedResult result = experiment.result();
             WorkloadMetrics overall = result == null ? null : result.overall();
-            summaries.add(new ExperimentSummary(id,
-                    status != null ? status.name() : result != null ? result.name() : id,
+            summaries.add(new ExperimentSummary(experiment.id(),
+                    status != null ? status.name() : result != null ? result.name() : experiment.id(),
                     status == null ? null : status.state(), status == null ? null : status.reason(),
-                    status == null ? 0 : status.startedEpochMillis(), result == null ? null : result.cyclesMeasured(),
+                    experiment.startedEpochMillis(), result == null ? null : result.cyclesMeasured(),
                     HeadlineMetric.OUTPUT_TOKENS_PER_SECOND.valueOf(overall), HeadlineMetric.ENERGY_RAW.valueOf(overall),
                     HeadlineMetric.JOULES_PER_OUTPUT_TOKEN.valueOf(overall), HeadlineMetric.TTFT_MEAN.valueOf(overall)));
         }
-        summaries.sort(Comparator.comparingLong(ExperimentSummary::startedEpochMillis)
-                .thenComparing(ExperimentSummary::experimentId));
         return summaries;
+    }
+
+    /** An experiment's status and result as a listing reads them: null where missing or unreadable. */
+    private record StoredExperiment(String id, ExperimentStatus status, AggregatedResult result) {
+        long startedEpochMillis() {
+            return status == null ? 0 : status.startedEpochMillis();
+        }
+    }
+
+    /** Every experiment with its files read once, oldest first (then by id). */
+    private List<StoredExperiment> stored() {
+        List<StoredExperiment> experiments = new ArrayList<>();
+        for (String id : ids()) {
+            experiments.add(read(ResultsDirectory.existing(resultsRoot, id)));
+        }
+        experiments.sort(Comparator.comparingLong(StoredExperiment::startedEpochMillis)
+                .thenComparing(StoredExperiment::id));
+        return experiments;
+    }
+
+    private static StoredExperiment read(ResultsDirectory directory) {
+        return new StoredExperiment(directory.experimentId(), readQuietly(directory::status),
+                readQuietly(directory::result));
     }
 
     /**
@@ -86,8 +106,8 @@ public final class ResultStore {
                     : (valueB - valueA) / Math.abs(valueA) * 100;
             MetricStatistics statsA = a.statistic(metric.key());
             MetricStatistics statsB = b.statistic(metric.key());
-            Double halfA = halfWidth(statsA);
-            Double halfB = halfWidth(statsB);
+            Double halfA = statsA == null ? null : statsA.ciHalfWidth();
+            Double halfB = statsB == null ? null : statsB.ciHalfWidth();
             Boolean overlap = halfA == null || halfB == null ? null
                     : statsA.ciLow() <= statsB.ciHigh() && statsB.ciLow() <= statsA.ciHigh();
             rows.add(new ComparisonRow(metric.key(), metric.unit(), valueA, valueB, difference, halfA, halfB, overlap));
@@ -112,15 +132,11 @@ public final class ResultStore {
 
     /** CSV of the given experiments (all when none are given), in the {@code experiments.csv} format. */
     public String exportCsv(String... experimentIds) {
-        List<String> ids = experimentIds == null || experimentIds.length == 0
-                ? list().stream().map(ExperimentSummary::experimentId).toList()
-                : Stream.of(experimentIds).map(id -> directory(id).experimentId()).toList();
-        List<List<String>> rows = new ArrayList<>();
-        for (String id : ids) {
-            ResultsDirectory directory = ResultsDirectory.existing(resultsRoot, id);
-            rows.add(ExperimentCsv.row(readQuietly(directory::status), readQuietly(directory::result), id));
-        }
-        return ExperimentCsv.text(rows);
+        List<StoredExperiment> experiments = experimentIds == null || experimentIds.length == 0 ? stored()
+                : Stream.of(experimentIds).map(id -> read(directory(id))).toList();
+        return ExperimentCsv.text(experiments.stream()
+                .map(experiment -> ExperimentCsv.row(experiment.status(), experiment.result(), experiment.id()))
+                .toList());
     }
 
     /**
@@ -157,10 +173,6 @@ public final class ResultStore {
         } catch (IOException e) {
             throw new ResultsFileException(resultsRoot, "cannot be listed: " + e.getMessage(), e);
         }
-    }
-
-    private static Double halfWidth(MetricStatistics statistics) {
-        return statistics == null || statistics.ciHigh() == null ? null : (statistics.ciHigh() - statistics.ciLow()) / 2;
     }
 
     /** A listing shows what it can: a broken file leaves its fields empty instead of failing the list. */

@@ -160,7 +160,7 @@ public final class ResultsDirectory {
     /** Writes {@code result.json} and puts the experiment's row into {@code experiments.csv}. */
     public void writeResult(AggregatedResult result) throws IOException {
         ResultsJson.writeAtomically(path.resolve(RESULT_FILE), result);
-        updateExperimentsCsv();
+        updateExperimentsCsv(status(), result);
     }
 
     public void markComplete() throws IOException {
@@ -203,15 +203,16 @@ public final class ResultsDirectory {
                 : new ExperimentStatus(current.schemaVersion(), experimentId, current.name(), state, reason,
                         current.startedEpochMillis(), now);
         writeStatus(next);
-        updateExperimentsCsv();
+        updateExperimentsCsv(next, result());
     }
 
     private void writeStatus(ExperimentStatus status) throws IOException {
         ResultsJson.writeAtomically(path.resolve(STATUS_FILE), status);
     }
 
-    private void updateExperimentsCsv() throws IOException {
+    /** The row is made from what the caller holds, not by reading back the file it has just written. */
+    private void updateExperimentsCsv(ExperimentStatus status, AggregatedResult result) throws IOException {
         ExperimentCsv.upsert(resultsRoot.resolve(EXPERIMENTS_CSV), experimentId,
-                ExperimentCsv.row(status(), result(), experimentId));
+                ExperimentCsv.row(status, result, experimentId));
     }
 }

@@ -47,13 +47,6 @@ public final class TimelineRecorder implements GenerationListener {
         return Map.copyOf(starts);
     }
 
-    /** Forgets everything, for the next cycle. */
-    public synchronized void clear() {
-        arrivals.clear();
-        starts.clear();
-        finished.clear();
-    }
-
     /**
      * One request's timeline: times and counts from the backend's result, arrivals from its token
      * events. Output tokens are the result's count, or the arrivals' sum when the result has none.

@@ -36,8 +36,4 @@ public record WorkloadMetrics(List<Integer> cycles, int processes, long requests
         PhaseEnergy phaseEnergy, Double joulesPerOutputToken, Double joulesPerToken,
         Double adjustedJoulesPerOutputToken, Double outputTokensPerJoule, Double tokensPerJoule, FlopsMetrics flops,
         long peakDeviceMemoryBytes, List<ThrottleSummary> throttling, List<String> warnings) {
-
-    public long totalTokens() {
-        return inputTokens + outputTokens;
-    }
 }

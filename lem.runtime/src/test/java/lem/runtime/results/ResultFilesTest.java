@@ -110,6 +110,21 @@ class ResultFilesTest {
     }
 
     @Test
+    void aReasonOverSeveralLinesStaysOneCsvRowWhenTheRowIsReplaced() throws Exception {
+        ResultsDirectory run = ResultsDirectory.create(dir, "multi", "multi");
+        run.markIncomplete("backend failed:\nout of memory, \"cuda:0\"");
+        ResultsDirectory other = ResultsDirectory.create(dir, "other", "other");
+        other.markComplete();
+        run.markIncomplete("stopped by the user");
+
+        String csv = Files.readString(dir.resolve(ResultsDirectory.EXPERIMENTS_CSV));
+        List<String> lines = csv.lines().toList();
+        assertEquals(3, lines.size(), csv);
+        assertTrue(lines.get(1).startsWith("multi,multi,incomplete,stopped by the user,"), csv);
+        assertTrue(lines.get(2).startsWith("other,other,complete,"), csv);
+    }
+
+    @Test
     void anExistingExperimentIsNeverOverwrittenAndIdsMustBeFileSafe() throws Exception {
         ResultsDirectory.create(dir, "taken", "x");
         var error = assertThrows(java.nio.file.FileAlreadyExistsException.class,
