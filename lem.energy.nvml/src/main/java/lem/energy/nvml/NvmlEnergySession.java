@@ -10,7 +10,6 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import lem.api.energy.DeviceEnergy;
 import lem.api.energy.EnergyDomain;
@@ -37,9 +36,9 @@ final class NvmlEnergySession implements EnergySession {
     private final Map<String, EnergyCounter> counters = new LinkedHashMap<>();
     private final Queue<PowerSample> samples = new ConcurrentLinkedQueue<>();
     private final PowerSampler sampler;
-    private final Thread counterThread;
+    /** Reads every counter about once a second: a read costs about 4 ms, so never faster. */
+    private final DeadlineLoop counterLoop;
     private final List<String> warnings = new ArrayList<>();
-    private volatile boolean counting = true;
     private long startNanos;
     private EnergyReading reading;
     private boolean closed;
@@ -63,49 +62,26 @@ final class NvmlEnergySession implements EnergySession {
             }
         });
         this.sampler = new PowerSampler(devices, samples, intervalNanos);
-        this.counterThread = new Thread(this::watchCounters, "lem-nvml-counter");
-        counterThread.setDaemon(true);
+        this.counterLoop = new DeadlineLoop("lem-nvml-counter", COUNTER_PERIOD_NANOS) {
+            @Override
+            void tick(long nowNanos) {
+                readCounters();
+            }
+        };
     }
 
     /** Opens the window now: counters first (the window's edge), then one sample, then the threads. */
     void begin() {
         startNanos = System.nanoTime();
-        for (EnergyCounter counter : counters.values()) {
-            counter.read(nvml);
-        }
+        readCounters();
         sampler.sampleNow();
         sampler.start(startNanos);
-        counterThread.start();
+        counterLoop.start(startNanos);
     }
 
-    private void watchCounters() {
-        long deadline = startNanos + COUNTER_PERIOD_NANOS;
-        while (counting) {
-            long now = System.nanoTime();
-            if (now < deadline) {
-                LockSupport.parkNanos(this, deadline - now);
-                continue;
-            }
-            for (EnergyCounter counter : counters.values()) {
-                counter.read(nvml);
-            }
-            deadline += COUNTER_PERIOD_NANOS;
-        }
-    }
-
-    private void haltCounterThread() {
-        counting = false;
-        LockSupport.unpark(counterThread);
-        boolean interrupted = false;
-        while (counterThread.isAlive()) {
-            try {
-                counterThread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+    private void readCounters() {
+        for (EnergyCounter counter : counters.values()) {
+            counter.read(nvml);
         }
     }
 
@@ -128,7 +104,7 @@ final class NvmlEnergySession implements EnergySession {
             throw new EnergyException("the NVML session was closed before stop(): it has no reading");
         }
         sampler.halt();
-        haltCounterThread();
+        counterLoop.halt();
         sampler.sampleNow();
         Set<String> finalReadFailed = new LinkedHashSet<>();
         for (EnergyCounter counter : counters.values()) {
@@ -225,7 +201,7 @@ final class NvmlEnergySession implements EnergySession {
         }
         closed = true;
         sampler.halt();
-        haltCounterThread();
+        counterLoop.halt();
         scope.close();
     }
 
@@ -234,7 +210,7 @@ final class NvmlEnergySession implements EnergySession {
     }
 
     Thread counterThread() {
-        return counterThread;
+        return counterLoop.thread();
     }
 
     Collection<EnergyCounter> counters() {
