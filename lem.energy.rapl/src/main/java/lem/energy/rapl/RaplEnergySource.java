@@ -78,7 +78,7 @@ public class RaplEnergySource implements EnergySource {
     @Modified
     void activate(Config config) {
         if (config.sample_interval_ms() < 10 || config.sample_interval_ms() > 1000) {
-            throw new IllegalArgumentException(PID + ": sample_interval_ms = " + config.sample_interval_ms()
+            throw new IllegalArgumentException(PID + ": sample.interval.ms = " + config.sample_interval_ms()
                     + " is not allowed; use 10 to 1000 (a counter must be read at least every second so that it "
                     + "cannot wrap twice unseen)");
         }
