@@ -52,7 +52,7 @@ final class NvmlEnergySession implements EnergySession {
         for (GpuDevice device : measured) {
             devices.add(new SampledDevice(new DeviceTelemetry(nvml, device)));
             counters.computeIfAbsent(device.boardId(),
-                    board -> new EnergyCounter(nvml.samplerCalls(), device.boardHandle(), board));
+                    board -> new EnergyCounter(nvml.samplerCalls(), device.boardHandle()));
             idsByBoard.computeIfAbsent(device.boardId(), board -> new ArrayList<>()).add(device.id());
         }
         idsByBoard.forEach((board, ids) -> {
@@ -106,20 +106,15 @@ final class NvmlEnergySession implements EnergySession {
         sampler.halt();
         counterLoop.halt();
         sampler.sampleNow();
-        Set<String> finalReadFailed = new LinkedHashSet<>();
-        for (EnergyCounter counter : counters.values()) {
-            if (counter.supported() && !counter.read(nvml)) {
-                finalReadFailed.add(counter.boardId());
-            }
-        }
+        readCounters();
         long endNanos = System.nanoTime();
         closed = true;
         scope.close();
-        reading = buildReading(endNanos, finalReadFailed);
+        reading = buildReading(endNanos);
         return reading;
     }
 
-    private EnergyReading buildReading(long endNanos, Set<String> finalReadFailed) {
+    private EnergyReading buildReading(long endNanos) {
         List<DeviceEnergy> energies = new ArrayList<>();
         List<ThrottlePeriod> throttling = new ArrayList<>();
         Set<String> powerFields = new LinkedHashSet<>();
@@ -140,7 +135,7 @@ final class NvmlEnergySession implements EnergySession {
                 warnings.add(gpu.id() + ": field 186 POWER_INSTANT failed " + telemetry.powerFallbackReads()
                         + " times; those samples hold nvmlDeviceGetPowerUsage (a 1 s average on Hopper)");
             }
-            DeviceEnergy energy = deviceEnergy(device, counter, finalReadFailed.contains(gpu.boardId()), endNanos);
+            DeviceEnergy energy = deviceEnergy(device, counter, endNanos);
             if (energy != null) {
                 energies.add(energy);
             }
@@ -162,12 +157,12 @@ final class NvmlEnergySession implements EnergySession {
     }
 
     /** The counter's delta, or the power integral where the counter is missing or untrustworthy. */
-    private DeviceEnergy deviceEnergy(SampledDevice device, EnergyCounter counter, boolean finalReadFailed, long endNanos) {
+    private DeviceEnergy deviceEnergy(SampledDevice device, EnergyCounter counter, long endNanos) {
         GpuDevice gpu = device.device();
         String shared = gpu.mig() ? "MIG instance of " + gpu.boardId()
                 + ": the figure is the whole board's, shared with its other instances; " : "";
         double counterJoules = counter.deltaJoules();
-        if (!Double.isNaN(counterJoules) && !finalReadFailed) {
+        if (!Double.isNaN(counterJoules)) {
             return new DeviceEnergy(gpu.id(), EnergyDomain.GPU, counterJoules, EnergyMethod.COUNTER, gpu.mig(),
                     shared + "nvmlDeviceGetTotalEnergyConsumption delta over the window (" + counter.reads()
                             + " reads; the counter steps about every 100 ms)");
