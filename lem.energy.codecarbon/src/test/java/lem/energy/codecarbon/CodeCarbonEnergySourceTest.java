@@ -173,6 +173,51 @@ class CodeCarbonEnergySourceTest {
     }
 
     @Test
+    void raplCountersCoverTheSessionsWindowNotTheGpuSourcesStartUp() throws Exception {
+        Path zone = Files.createDirectories(tmp.resolve("powercap/intel-rapl:0"));
+        Files.writeString(zone.resolve("name"), "package-0\n");
+        Files.writeString(zone.resolve("max_energy_range_uj"), "262143328850\n");
+        Files.writeString(zone.resolve("energy_uj"), "1000000\n");
+        source.rapl = new RaplEnergySource(tmp.resolve("powercap"), Duration.ofMillis(20));
+        FixedGpuSource gpus = new FixedGpuSource("GPU-8f1c0000-0000-0000-0000-000000000001", 360.0);
+        source.nvml = new SlowToStart(gpus, 200);
+
+        EnergySession session = source.start(options(Map.of()));
+        Thread.sleep(100);
+        EnergyReading reading = session.stop();
+
+        // RAPL polls every 20 ms from its own start: a sample before the window means it ran during NVML's start-up
+        List<PowerSample> cpuSamples = session.drainSamples().stream()
+                .filter(sample -> sample.deviceId().equals("package-0")).toList();
+        assertFalse(cpuSamples.isEmpty());
+        assertTrue(cpuSamples.stream().allMatch(sample -> sample.timestampNanos() >= reading.startNanos()),
+                "CPU samples from " + cpuSamples.get(0).timestampNanos() + ", window from " + reading.startNanos());
+    }
+
+    /** A GPU source whose start takes as long as NVML's can (nvmlInit, a counter read per GPU). */
+    private record SlowToStart(EnergySource inner, long startMillis) implements EnergySource {
+        @Override
+        public SourceInfo info() {
+            return inner.info();
+        }
+
+        @Override
+        public Probe probe() {
+            return inner.probe();
+        }
+
+        @Override
+        public EnergySession start(SessionSettings settings) throws EnergyException {
+            try {
+                Thread.sleep(startMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return inner.start(settings);
+        }
+    }
+
+    @Test
     void unreadableRaplFallsBackToTheTdpModelWithTheReason() throws Exception {
         Path zone = Files.createDirectories(tmp.resolve("powercap/intel-rapl:0"));
         Files.writeString(zone.resolve("name"), "package-0\n");
