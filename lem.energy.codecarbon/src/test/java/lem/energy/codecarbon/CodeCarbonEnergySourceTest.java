@@ -64,6 +64,15 @@ class CodeCarbonEnergySourceTest {
                 + "cpu0 1 0 0 1 0 0 0 0 0 0\nintr 0\n");
     }
 
+    /** One package zone in a fake powercap tree, read by a RAPL source polling every 20 ms; energy_uj is the test's. */
+    private Path fakeRaplZone() throws IOException {
+        Path zone = Files.createDirectories(tmp.resolve("powercap/intel-rapl:0"));
+        Files.writeString(zone.resolve("name"), "package-0\n");
+        Files.writeString(zone.resolve("max_energy_range_uj"), "262143328850\n");
+        source.rapl = new RaplEnergySource(tmp.resolve("powercap"), Duration.ofMillis(20));
+        return zone;
+    }
+
     private static SessionSettings options(Map<String, Object> options) {
         return new SessionSettings(Duration.ofMillis(20).toNanos(), Set.of(), options);
     }
@@ -152,11 +161,8 @@ class CodeCarbonEnergySourceTest {
 
     @Test
     void cpuFigureComesFromRaplWhenItCanBeRead() throws Exception {
-        Path zone = Files.createDirectories(tmp.resolve("powercap/intel-rapl:0"));
-        Files.writeString(zone.resolve("name"), "package-0\n");
-        Files.writeString(zone.resolve("max_energy_range_uj"), "262143328850\n");
+        Path zone = fakeRaplZone();
         Files.writeString(zone.resolve("energy_uj"), "1000000\n");
-        source.rapl = new RaplEnergySource(tmp.resolve("powercap"), Duration.ofMillis(20));
 
         assertTrue(source.probe().reason().startsWith("estimate (CodeCarbon method): CPU from RAPL,"),
                 source.probe().reason());
@@ -174,11 +180,8 @@ class CodeCarbonEnergySourceTest {
 
     @Test
     void raplCountersCoverTheSessionsWindowNotTheGpuSourcesStartUp() throws Exception {
-        Path zone = Files.createDirectories(tmp.resolve("powercap/intel-rapl:0"));
-        Files.writeString(zone.resolve("name"), "package-0\n");
-        Files.writeString(zone.resolve("max_energy_range_uj"), "262143328850\n");
+        Path zone = fakeRaplZone();
         Files.writeString(zone.resolve("energy_uj"), "1000000\n");
-        source.rapl = new RaplEnergySource(tmp.resolve("powercap"), Duration.ofMillis(20));
         FixedGpuSource gpus = new FixedGpuSource("GPU-8f1c0000-0000-0000-0000-000000000001", 360.0);
         source.nvml = new SlowToStart(gpus, 200);
 
@@ -219,11 +222,8 @@ class CodeCarbonEnergySourceTest {
 
     @Test
     void unreadableRaplFallsBackToTheTdpModelWithTheReason() throws Exception {
-        Path zone = Files.createDirectories(tmp.resolve("powercap/intel-rapl:0"));
-        Files.writeString(zone.resolve("name"), "package-0\n");
-        Files.writeString(zone.resolve("max_energy_range_uj"), "262143328850\n");
+        Path zone = fakeRaplZone();
         Files.createDirectory(zone.resolve("energy_uj")); // unreadable even as root
-        source.rapl = new RaplEnergySource(tmp.resolve("powercap"), Duration.ofMillis(20));
 
         EnergyReading reading = source.start(options(Map.of())).stop();
         assertEquals("tdp_load", reading.facts().get("cpu_power_method"));
