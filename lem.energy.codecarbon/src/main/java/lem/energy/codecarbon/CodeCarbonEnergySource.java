@@ -154,20 +154,13 @@ public class CodeCarbonEnergySource implements EnergySource {
         ProcFacts proc = new ProcFacts(settings.procRoot());
         List<String> warnings = new ArrayList<>();
 
-        EnergySession raplSession = null;
+        // RAPL is started last, just before the session's own start: NVML's probe and start
+        // (nvmlInit, ~4 ms per counter read) and the procfs reads must not fall inside the CPU
+        // counters' window, which is reported as the session's.
         EnergySource raplNow = rapl;
-        if (raplNow != null) {
-            Probe raplProbe = raplNow.probe();
-            if (raplProbe.available()) {
-                try {
-                    raplSession = raplNow.start(new SessionSettings(sessionSettings.sampleIntervalNanos(), Set.of(),
-                            Map.of()));
-                } catch (EnergyException e) {
-                    warnings.add("codecarbon: RAPL could not start (" + e.getMessage() + "); CPU from the TDP model");
-                }
-            } else {
-                warnings.add("codecarbon: RAPL unavailable, CPU from the TDP model: " + raplProbe.reason());
-            }
+        Probe raplProbe = raplNow == null ? null : raplNow.probe();
+        if (raplProbe != null && !raplProbe.available()) {
+            warnings.add("codecarbon: RAPL unavailable, CPU from the TDP model: " + raplProbe.reason());
         }
         EnergySession nvmlSession = null;
         EnergySource nvmlNow = nvml;
@@ -188,12 +181,24 @@ public class CodeCarbonEnergySource implements EnergySource {
                 }
             }
         }
-        CpuPowerPlan cpu = cpuPlan(proc, raplSession != null);
         RamPowerPlan ram = ramPlan(proc, settings);
         GridIntensity grid = intensityTable.forCountry(settings.countryIsoCode());
         String os = System.getProperty("os.name") + "-" + System.getProperty("os.version") + "-"
                 + System.getProperty("os.arch");
-        CodeCarbonSession.HostFacts host = new CodeCarbonSession.HostFacts(cpu.model(), proc.cpuCount(),
+        int cpuCount = proc.cpuCount();
+        CpuPowerPlan tdpPlan = cpuPlan(proc, false);
+        EnergySession raplSession = null;
+        if (raplProbe != null && raplProbe.available()) {
+            try {
+                raplSession = raplNow.start(new SessionSettings(sessionSettings.sampleIntervalNanos(), Set.of(),
+                        Map.of()));
+            } catch (EnergyException e) {
+                warnings.add("codecarbon: RAPL could not start (" + e.getMessage() + "); CPU from the TDP model");
+            }
+        }
+        CpuPowerPlan cpu = raplSession == null ? tdpPlan
+                : new CpuPowerPlan(true, tdpPlan.model(), tdpPlan.tableName(), tdpPlan.tdpWatts());
+        CodeCarbonSession.HostFacts host = new CodeCarbonSession.HostFacts(cpu.model(), cpuCount,
                 ram.totalGb(), gpuNames, os);
         return new CodeCarbonSession(settings, cpu, ram, grid, raplSession, nvmlSession, proc, host, warnings);
     }

@@ -154,7 +154,7 @@ final class CodeCarbonSession implements EnergySession {
 
             List<DeviceEnergy> devices = new ArrayList<>();
             List<ThrottlePeriod> throttling = new ArrayList<>();
-            double cpuJoules = cpuJoules(devices);
+            double cpuJoules = cpuJoules(devices, durationSeconds);
             double ramJoules = ramPlan.powerWatts() * durationSeconds;
             devices.add(new DeviceEnergy("ram", EnergyDomain.DRAM, ramJoules, EnergyMethod.ESTIMATE, false,
                     "CodeCarbon RAM model: " + ramPlan.describe()));
@@ -204,7 +204,7 @@ final class CodeCarbonSession implements EnergySession {
         }
     }
 
-    private double cpuJoules(List<DeviceEnergy> devices) {
+    private double cpuJoules(List<DeviceEnergy> devices, double durationSeconds) {
         if (raplSession != null) {
             try {
                 EnergyReading rapl = raplSession.stop();
@@ -225,7 +225,7 @@ final class CodeCarbonSession implements EnergySession {
                 warnings.add("codecarbon: RAPL failed at the window's end (" + e.getMessage()
                         + "); CPU figure is the TDP estimate instead");
                 double joules = cpuPlan.tdpWatts() > 0
-                        ? settings.cpuPowerModel().powerWatts(cpuPlan.tdpWatts(), 0) * (lastSampleNanos - startNanos) / 1e9
+                        ? settings.cpuPowerModel().powerWatts(cpuPlan.tdpWatts(), 0) * durationSeconds
                         : 0;
                 devices.add(new DeviceEnergy("cpu", EnergyDomain.CPU_PACKAGE, joules, EnergyMethod.ESTIMATE, false,
                         "fallback after RAPL failure: " + CpuPowerPlan.fmt(cpuPlan.tdpWatts()) + " W TDP at no load"));

@@ -1,10 +1,12 @@
 package lem.energy.codecarbon;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * What the CodeCarbon method reads from procfs: the CPU model and count ({@code cpuinfo}), total
@@ -18,6 +20,8 @@ final class ProcFacts {
             return busyTicks + idleTicks;
         }
     }
+
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
     private final Path procRoot;
 
@@ -62,26 +66,39 @@ final class ProcFacts {
         return Optional.empty();
     }
 
-    /** Aggregate CPU times; idle counts idle and iowait, as psutil's cpu_percent does. */
+    /**
+     * Aggregate CPU times; idle counts idle and iowait, as psutil's cpu_percent does. Called every
+     * sample: reads only up to the aggregate line (the first), not the rest of stat, whose
+     * per-CPU and interrupt lines run to many kilobytes on a large host.
+     */
     Optional<CpuTimes> cpuTimes() {
-        for (String line : lines("stat")) {
-            if (line.startsWith("cpu ")) {
-                String[] f = line.trim().split("\\s+");
-                long busy = 0;
-                long idle = 0;
-                // user nice system idle iowait irq softirq steal (guest is already inside user)
-                for (int i = 1; i < Math.min(f.length, 9); i++) {
-                    long v = Long.parseLong(f[i]);
-                    if (i == 4 || i == 5) {
-                        idle += v;
-                    } else {
-                        busy += v;
-                    }
+        try (BufferedReader reader = Files.newBufferedReader(procRoot.resolve("stat"))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.startsWith("cpu ")) {
+                    return Optional.of(parseCpuLine(line));
                 }
-                return Optional.of(new CpuTimes(busy, idle));
             }
+        } catch (IOException e) {
+            return Optional.empty();
         }
         return Optional.empty();
+    }
+
+    private static CpuTimes parseCpuLine(String line) {
+        String[] f = WHITESPACE.split(line.trim());
+        long busy = 0;
+        long idle = 0;
+        // user nice system idle iowait irq softirq steal (guest is already inside user)
+        for (int i = 1; i < Math.min(f.length, 9); i++) {
+            long v = Long.parseLong(f[i]);
+            if (i == 4 || i == 5) {
+                idle += v;
+            } else {
+                busy += v;
+            }
+        }
+        return new CpuTimes(busy, idle);
     }
 
     /** Busy fraction between two readings, 0 to 1; empty when no tick passed. */

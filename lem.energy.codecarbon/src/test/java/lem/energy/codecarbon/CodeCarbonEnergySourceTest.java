@@ -64,6 +64,15 @@ class CodeCarbonEnergySourceTest {
                 + "cpu0 1 0 0 1 0 0 0 0 0 0\nintr 0\n");
     }
 
+    /** One package zone in a fake powercap tree, read by a RAPL source polling every 20 ms; energy_uj is the test's. */
+    private Path fakeRaplZone() throws IOException {
+        Path zone = Files.createDirectories(tmp.resolve("powercap/intel-rapl:0"));
+        Files.writeString(zone.resolve("name"), "package-0\n");
+        Files.writeString(zone.resolve("max_energy_range_uj"), "262143328850\n");
+        source.rapl = new RaplEnergySource(tmp.resolve("powercap"), Duration.ofMillis(20));
+        return zone;
+    }
+
     private static SessionSettings options(Map<String, Object> options) {
         return new SessionSettings(Duration.ofMillis(20).toNanos(), Set.of(), options);
     }
@@ -152,11 +161,8 @@ class CodeCarbonEnergySourceTest {
 
     @Test
     void cpuFigureComesFromRaplWhenItCanBeRead() throws Exception {
-        Path zone = Files.createDirectories(tmp.resolve("powercap/intel-rapl:0"));
-        Files.writeString(zone.resolve("name"), "package-0\n");
-        Files.writeString(zone.resolve("max_energy_range_uj"), "262143328850\n");
+        Path zone = fakeRaplZone();
         Files.writeString(zone.resolve("energy_uj"), "1000000\n");
-        source.rapl = new RaplEnergySource(tmp.resolve("powercap"), Duration.ofMillis(20));
 
         assertTrue(source.probe().reason().startsWith("estimate (CodeCarbon method): CPU from RAPL,"),
                 source.probe().reason());
@@ -173,12 +179,51 @@ class CodeCarbonEnergySourceTest {
     }
 
     @Test
+    void raplCountersCoverTheSessionsWindowNotTheGpuSourcesStartUp() throws Exception {
+        Path zone = fakeRaplZone();
+        Files.writeString(zone.resolve("energy_uj"), "1000000\n");
+        FixedGpuSource gpus = new FixedGpuSource("GPU-8f1c0000-0000-0000-0000-000000000001", 360.0);
+        source.nvml = new SlowToStart(gpus, 200);
+
+        EnergySession session = source.start(options(Map.of()));
+        Thread.sleep(100);
+        EnergyReading reading = session.stop();
+
+        // RAPL polls every 20 ms from its own start: a sample before the window means it ran during NVML's start-up
+        List<PowerSample> cpuSamples = session.drainSamples().stream()
+                .filter(sample -> sample.deviceId().equals("package-0")).toList();
+        assertFalse(cpuSamples.isEmpty());
+        assertTrue(cpuSamples.stream().allMatch(sample -> sample.timestampNanos() >= reading.startNanos()),
+                "CPU samples from " + cpuSamples.get(0).timestampNanos() + ", window from " + reading.startNanos());
+    }
+
+    /** A GPU source whose start takes as long as NVML's can (nvmlInit, a counter read per GPU). */
+    private record SlowToStart(EnergySource inner, long startMillis) implements EnergySource {
+        @Override
+        public SourceInfo info() {
+            return inner.info();
+        }
+
+        @Override
+        public Probe probe() {
+            return inner.probe();
+        }
+
+        @Override
+        public EnergySession start(SessionSettings settings) throws EnergyException {
+            try {
+                Thread.sleep(startMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return inner.start(settings);
+        }
+    }
+
+    @Test
     void unreadableRaplFallsBackToTheTdpModelWithTheReason() throws Exception {
-        Path zone = Files.createDirectories(tmp.resolve("powercap/intel-rapl:0"));
-        Files.writeString(zone.resolve("name"), "package-0\n");
-        Files.writeString(zone.resolve("max_energy_range_uj"), "262143328850\n");
+        Path zone = fakeRaplZone();
         Files.createDirectory(zone.resolve("energy_uj")); // unreadable even as root
-        source.rapl = new RaplEnergySource(tmp.resolve("powercap"), Duration.ofMillis(20));
 
         EnergyReading reading = source.start(options(Map.of())).stop();
         assertEquals("tdp_load", reading.facts().get("cpu_power_method"));

@@ -200,10 +200,6 @@ final class DeviceTelemetry {
         return powerField;
     }
 
-    boolean powerFromField() {
-        return powerFromField;
-    }
-
     int failedPowerReads() {
         return failedPowerReads;
     }

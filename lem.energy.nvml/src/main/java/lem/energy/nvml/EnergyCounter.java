@@ -11,7 +11,6 @@ import com.sun.jna.Pointer;
 final class EnergyCounter {
     private final NvmlSamplerCalls calls;
     private final Pointer board;
-    private final String boardId;
     private final Memory buffer = new Memory(8);
 
     private boolean supported = true;
@@ -22,11 +21,12 @@ final class EnergyCounter {
     /** The first step backwards seen (driver reload), as "from -> to" in mJ; empty when none. */
     private String wentBackwards = "";
     private String lastError = "";
+    /** Whether the latest read failed: the delta would then end before the window does. */
+    private boolean lastReadFailed;
 
-    EnergyCounter(NvmlSamplerCalls calls, Pointer board, String boardId) {
+    EnergyCounter(NvmlSamplerCalls calls, Pointer board) {
         this.calls = calls;
         this.board = board;
-        this.boardId = boardId;
     }
 
     /** Reads the counter; the first read of a session is its start. True when it answered. */
@@ -42,9 +42,11 @@ final class EnergyCounter {
             } else {
                 lastError = nvml.describe(code);
             }
+            lastReadFailed = true;
             return false;
         }
         long millijoules = buffer.getLong(0);
+        lastReadFailed = false;
         reads++;
         if (startMillijoules < 0) {
             startMillijoules = millijoules;
@@ -53,10 +55,6 @@ final class EnergyCounter {
         }
         lastMillijoules = millijoules;
         return true;
-    }
-
-    String boardId() {
-        return boardId;
     }
 
     synchronized boolean supported() {
@@ -79,9 +77,12 @@ final class EnergyCounter {
         return reads;
     }
 
-    /** Energy from the first to the last read, J; NaN when it cannot be trusted or was not read twice. */
+    /**
+     * Energy from the first to the last read, J; NaN when it cannot be trusted, was not read twice,
+     * or its latest read (the window's end, once the session stops) failed.
+     */
     synchronized double deltaJoules() {
-        if (!supported || !wentBackwards.isEmpty() || reads < 2) {
+        if (!supported || lastReadFailed || !wentBackwards.isEmpty() || reads < 2) {
             return Double.NaN;
         }
         return (lastMillijoules - startMillijoules) / 1000.0;

@@ -11,7 +11,7 @@ import com.sun.jna.Pointer;
 
 /**
  * A loaded libnvidia-ml with typed calls for the one-off queries (inventory, versions). The
- * sampler calls {@link #library()} directly with its own buffers.
+ * sampler and the energy counters call {@link #samplerCalls()} with their own buffers.
  */
 final class Nvml {
     /** System property naming the library (a path or a JNA name) when the component's config does not. */

@@ -10,7 +10,6 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import lem.api.energy.DeviceEnergy;
 import lem.api.energy.EnergyDomain;
@@ -37,9 +36,9 @@ final class NvmlEnergySession implements EnergySession {
     private final Map<String, EnergyCounter> counters = new LinkedHashMap<>();
     private final Queue<PowerSample> samples = new ConcurrentLinkedQueue<>();
     private final PowerSampler sampler;
-    private final Thread counterThread;
+    /** Reads every counter about once a second: a read costs about 4 ms, so never faster. */
+    private final DeadlineLoop counterLoop;
     private final List<String> warnings = new ArrayList<>();
-    private volatile boolean counting = true;
     private long startNanos;
     private EnergyReading reading;
     private boolean closed;
@@ -53,7 +52,7 @@ final class NvmlEnergySession implements EnergySession {
         for (GpuDevice device : measured) {
             devices.add(new SampledDevice(new DeviceTelemetry(nvml, device)));
             counters.computeIfAbsent(device.boardId(),
-                    board -> new EnergyCounter(nvml.samplerCalls(), device.boardHandle(), board));
+                    board -> new EnergyCounter(nvml.samplerCalls(), device.boardHandle()));
             idsByBoard.computeIfAbsent(device.boardId(), board -> new ArrayList<>()).add(device.id());
         }
         idsByBoard.forEach((board, ids) -> {
@@ -63,49 +62,26 @@ final class NvmlEnergySession implements EnergySession {
             }
         });
         this.sampler = new PowerSampler(devices, samples, intervalNanos);
-        this.counterThread = new Thread(this::watchCounters, "lem-nvml-counter");
-        counterThread.setDaemon(true);
+        this.counterLoop = new DeadlineLoop("lem-nvml-counter", COUNTER_PERIOD_NANOS) {
+            @Override
+            void tick(long nowNanos) {
+                readCounters();
+            }
+        };
     }
 
     /** Opens the window now: counters first (the window's edge), then one sample, then the threads. */
     void begin() {
         startNanos = System.nanoTime();
-        for (EnergyCounter counter : counters.values()) {
-            counter.read(nvml);
-        }
+        readCounters();
         sampler.sampleNow();
         sampler.start(startNanos);
-        counterThread.start();
+        counterLoop.start(startNanos);
     }
 
-    private void watchCounters() {
-        long deadline = startNanos + COUNTER_PERIOD_NANOS;
-        while (counting) {
-            long now = System.nanoTime();
-            if (now < deadline) {
-                LockSupport.parkNanos(this, deadline - now);
-                continue;
-            }
-            for (EnergyCounter counter : counters.values()) {
-                counter.read(nvml);
-            }
-            deadline += COUNTER_PERIOD_NANOS;
-        }
-    }
-
-    private void haltCounterThread() {
-        counting = false;
-        LockSupport.unpark(counterThread);
-        boolean interrupted = false;
-        while (counterThread.isAlive()) {
-            try {
-                counterThread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+    private void readCounters() {
+        for (EnergyCounter counter : counters.values()) {
+            counter.read(nvml);
         }
     }
 
@@ -128,22 +104,17 @@ final class NvmlEnergySession implements EnergySession {
             throw new EnergyException("the NVML session was closed before stop(): it has no reading");
         }
         sampler.halt();
-        haltCounterThread();
+        counterLoop.halt();
         sampler.sampleNow();
-        Set<String> finalReadFailed = new LinkedHashSet<>();
-        for (EnergyCounter counter : counters.values()) {
-            if (counter.supported() && !counter.read(nvml)) {
-                finalReadFailed.add(counter.boardId());
-            }
-        }
+        readCounters();
         long endNanos = System.nanoTime();
         closed = true;
         scope.close();
-        reading = buildReading(endNanos, finalReadFailed);
+        reading = buildReading(endNanos);
         return reading;
     }
 
-    private EnergyReading buildReading(long endNanos, Set<String> finalReadFailed) {
+    private EnergyReading buildReading(long endNanos) {
         List<DeviceEnergy> energies = new ArrayList<>();
         List<ThrottlePeriod> throttling = new ArrayList<>();
         Set<String> powerFields = new LinkedHashSet<>();
@@ -164,7 +135,7 @@ final class NvmlEnergySession implements EnergySession {
                 warnings.add(gpu.id() + ": field 186 POWER_INSTANT failed " + telemetry.powerFallbackReads()
                         + " times; those samples hold nvmlDeviceGetPowerUsage (a 1 s average on Hopper)");
             }
-            DeviceEnergy energy = deviceEnergy(device, counter, finalReadFailed.contains(gpu.boardId()), endNanos);
+            DeviceEnergy energy = deviceEnergy(device, counter, endNanos);
             if (energy != null) {
                 energies.add(energy);
             }
@@ -186,12 +157,12 @@ final class NvmlEnergySession implements EnergySession {
     }
 
     /** The counter's delta, or the power integral where the counter is missing or untrustworthy. */
-    private DeviceEnergy deviceEnergy(SampledDevice device, EnergyCounter counter, boolean finalReadFailed, long endNanos) {
+    private DeviceEnergy deviceEnergy(SampledDevice device, EnergyCounter counter, long endNanos) {
         GpuDevice gpu = device.device();
         String shared = gpu.mig() ? "MIG instance of " + gpu.boardId()
                 + ": the figure is the whole board's, shared with its other instances; " : "";
         double counterJoules = counter.deltaJoules();
-        if (!Double.isNaN(counterJoules) && !finalReadFailed) {
+        if (!Double.isNaN(counterJoules)) {
             return new DeviceEnergy(gpu.id(), EnergyDomain.GPU, counterJoules, EnergyMethod.COUNTER, gpu.mig(),
                     shared + "nvmlDeviceGetTotalEnergyConsumption delta over the window (" + counter.reads()
                             + " reads; the counter steps about every 100 ms)");
@@ -225,7 +196,7 @@ final class NvmlEnergySession implements EnergySession {
         }
         closed = true;
         sampler.halt();
-        haltCounterThread();
+        counterLoop.halt();
         scope.close();
     }
 
@@ -234,7 +205,7 @@ final class NvmlEnergySession implements EnergySession {
     }
 
     Thread counterThread() {
-        return counterThread;
+        return counterLoop.thread();
     }
 
     Collection<EnergyCounter> counters() {

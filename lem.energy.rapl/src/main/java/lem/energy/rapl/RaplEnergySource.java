@@ -78,7 +78,7 @@ public class RaplEnergySource implements EnergySource {
     @Modified
     void activate(Config config) {
         if (config.sample_interval_ms() < 10 || config.sample_interval_ms() > 1000) {
-            throw new IllegalArgumentException(PID + ": sample_interval_ms = " + config.sample_interval_ms()
+            throw new IllegalArgumentException(PID + ": sample.interval.ms = " + config.sample_interval_ms()
                     + " is not allowed; use 10 to 1000 (a counter must be read at least every second so that it "
                     + "cannot wrap twice unseen)");
         }
@@ -99,10 +99,9 @@ public class RaplEnergySource implements EnergySource {
     @Override
     public Probe probe() {
         try {
-            List<RaplZone> zones = readableZones();
-            RaplTopology topology = new RaplZoneScanner(powercapRoot).scan();
+            RaplTopology topology = readableTopology();
             List<DeviceInfo> devices = new ArrayList<>();
-            for (RaplZone zone : zones) {
+            for (RaplZone zone : topology.zones()) {
                 devices.add(new DeviceInfo(zone.id(), zone.zoneName(), zone.domain(), Map.of(
                         "zone", zone.directoryName(),
                         "max_energy_range_uj", Long.toString(zone.maxEnergyRangeMicrojoules()))));
@@ -120,7 +119,7 @@ public class RaplEnergySource implements EnergySource {
 
     @Override
     public EnergySession start(SessionSettings settings) throws EnergyException {
-        List<RaplZone> zones = readableZones();
+        List<RaplZone> zones = readableTopology().zones();
         if (!settings.deviceIds().isEmpty()) {
             Set<String> known = zones.stream().map(RaplZone::id).collect(Collectors.toSet());
             List<String> unknown = settings.deviceIds().stream().filter(id -> !known.contains(id)).sorted().toList();
@@ -135,7 +134,7 @@ public class RaplEnergySource implements EnergySource {
     }
 
     /** The zones to report, each counter read once to prove it can be; otherwise why not. */
-    private List<RaplZone> readableZones() throws EnergyException {
+    private RaplTopology readableTopology() throws EnergyException {
         if (!Files.isDirectory(powercapRoot)) {
             throw new EnergyException("rapl: no " + powercapRoot + " directory (the kernel has no powercap "
                     + "support, or this is not Linux)");
@@ -161,7 +160,7 @@ public class RaplEnergySource implements EnergySource {
         if (!unreadable.isEmpty()) {
             throw new EnergyException(unreadableMessage(unreadable, topology.zones()));
         }
-        return topology.zones();
+        return topology;
     }
 
     private static String describe(Exception e) {

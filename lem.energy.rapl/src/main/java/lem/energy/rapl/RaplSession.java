@@ -3,7 +3,6 @@ package lem.energy.rapl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -25,12 +24,24 @@ import lem.api.energy.PowerSample;
  * caught, and turns successive readings into power samples.
  */
 final class RaplSession implements EnergySession {
-    private final List<RaplZone> zones;
+    /** One zone's counter and its last reading. */
+    private static final class ZoneState {
+        final RaplZone zone;
+        final WrappingCounter counter;
+        long lastReadNanos;
+        /** Over the last interval; 0 before the first poll. */
+        double lastPowerWatts;
+
+        ZoneState(RaplZone zone, WrappingCounter counter, long readNanos) {
+            this.zone = zone;
+            this.counter = counter;
+            this.lastReadNanos = readNanos;
+        }
+    }
+
+    private final List<ZoneState> zones = new ArrayList<>();
     private final long intervalNanos;
     private final long startNanos;
-    private final Map<String, WrappingCounter> counters = new LinkedHashMap<>();
-    private final Map<String, Long> lastReadNanos = new LinkedHashMap<>();
-    private final Map<String, Double> lastPowerWatts = new LinkedHashMap<>();
     private final Queue<PowerSample> samples = new ConcurrentLinkedQueue<>();
     private final List<String> warnings = new ArrayList<>();
     private final ScheduledExecutorService poller;
@@ -39,17 +50,16 @@ final class RaplSession implements EnergySession {
     private boolean closed;
 
     RaplSession(List<RaplZone> zones, long intervalNanos) throws EnergyException {
-        this.zones = List.copyOf(zones);
         this.intervalNanos = intervalNanos;
         long now = System.nanoTime();
-        for (RaplZone zone : this.zones) {
+        for (RaplZone zone : zones) {
             try {
-                counters.put(zone.id(), new WrappingCounter(read(zone), zone.maxEnergyRangeMicrojoules()));
+                this.zones.add(new ZoneState(zone, new WrappingCounter(read(zone), zone.maxEnergyRangeMicrojoules()),
+                        now));
             } catch (IOException e) {
                 throw new EnergyException("rapl: cannot read " + zone.energyFile() + " at the window start: "
                         + e.getMessage());
             }
-            lastReadNanos.put(zone.id(), now);
         }
         this.startNanos = now;
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -66,12 +76,11 @@ final class RaplSession implements EnergySession {
             if (closed) {
                 return;
             }
-            poll(true);
+            poll();
             delay = intervalNanos;
-            for (RaplZone zone : zones) {
-                WrappingCounter c = counters.get(zone.id());
-                delay = Math.min(delay, PollSchedule.nextDelayNanos(intervalNanos, c.previousRawMicrojoules(),
-                        zone.maxEnergyRangeMicrojoules(), lastPowerWatts.getOrDefault(zone.id(), 0.0)));
+            for (ZoneState z : zones) {
+                delay = Math.min(delay, PollSchedule.nextDelayNanos(intervalNanos, z.counter.previousRawMicrojoules(),
+                        z.zone.maxEnergyRangeMicrojoules(), z.lastPowerWatts));
             }
         }
         try {
@@ -82,28 +91,25 @@ final class RaplSession implements EnergySession {
     }
 
     /** Reads every zone once; called with the lock held. */
-    private void poll(boolean emitSamples) {
-        for (RaplZone zone : zones) {
+    private void poll() {
+        for (ZoneState z : zones) {
             long raw;
             try {
-                raw = read(zone);
+                raw = read(z.zone);
             } catch (IOException e) {
-                String warning = "rapl: could not read " + zone.energyFile() + ": " + e.getMessage();
+                String warning = "rapl: could not read " + z.zone.energyFile() + ": " + e.getMessage();
                 if (!warnings.contains(warning)) {
                     warnings.add(warning);
                 }
                 continue;
             }
             long now = System.nanoTime();
-            long deltaMicrojoules = counters.get(zone.id()).advance(raw);
-            long elapsedNanos = now - lastReadNanos.get(zone.id());
-            lastReadNanos.put(zone.id(), now);
+            long deltaMicrojoules = z.counter.advance(raw);
+            long elapsedNanos = now - z.lastReadNanos;
+            z.lastReadNanos = now;
             if (elapsedNanos > 0) {
-                double powerWatts = deltaMicrojoules * 1e3 / elapsedNanos; // uJ/ns * 1e3 = W
-                lastPowerWatts.put(zone.id(), powerWatts);
-                if (emitSamples) {
-                    samples.add(new PowerSample(zone.id(), now, powerWatts, Map.of()));
-                }
+                z.lastPowerWatts = deltaMicrojoules * 1e3 / elapsedNanos; // uJ/ns * 1e3 = W
+                samples.add(new PowerSample(z.zone.id(), now, z.lastPowerWatts, Map.of()));
             }
         }
     }
@@ -136,13 +142,14 @@ final class RaplSession implements EnergySession {
             if (closed) {
                 throw new EnergyException("rapl: the session was closed before stop()");
             }
-            poll(true);
+            poll();
             long endNanos = System.nanoTime();
             closed = true;
             poller.shutdownNow();
             List<DeviceEnergy> devices = new ArrayList<>();
-            for (RaplZone zone : zones) {
-                WrappingCounter c = counters.get(zone.id());
+            for (ZoneState z : zones) {
+                RaplZone zone = z.zone;
+                WrappingCounter c = z.counter;
                 String note = "RAPL counter " + zone.directoryName() + " (" + zone.zoneName() + ")"
                         + (c.wraps() > 0 ? ", wrapped " + c.wraps() + "x, corrected by max_energy_range_uj + 1" : "");
                 devices.add(new DeviceEnergy(zone.id(), zone.domain(), c.totalMicrojoules() / 1e6,
