@@ -15,6 +15,15 @@
  *   memory_total, memory_used (bytes), event_reasons (bits), event_reasons_return,
  *   throttle_reasons, pstate, power_limit (mW), mig_mode, uuid_return.
  * A value may be written in hex (0x20). Any *_return key gives the NVML return code.
+ *
+ * Or, for a device, power as a function of time, as a real GPU behaves:
+ *   power_profile <uuid> <step ms> <W from load> [<ms>:<W> ...]
+ * Power (field 186 and nvmlDeviceGetPowerUsage) is <W from load> from the moment the script was
+ * loaded (CLOCK_MONOTONIC, the clock of Java's System.nanoTime on Linux) and changes to each <W>
+ * at <ms> after it; the energy counter holds the exact integral of that power up to the latest
+ * multiple of <step ms> since the load, as NVML's counter steps about every 100 ms. Sequence keys
+ * (energy, power_instant, power) named for the device still take precedence.
+ * fake_nvml_profile_joules(uuid, from, to) gives the exact energy between two instants.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +49,11 @@ typedef struct fake_device {
     int slot;
     sequence keys[MAX_KEYS];
     int key_count;
+    /* power_profile: steps of the counter, and power from at_ns[i] (since the load) on */
+    long long step_ns;
+    int profile_points;
+    long long at_ns[MAX_VALUES];
+    double watts[MAX_VALUES];
 } fake_device;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -53,6 +67,16 @@ static int init_return;
 static int init_depth;
 static int loaded;
 static long calls_energy, calls_power, calls_fields, calls_event_reasons;
+static long long epoch_ns; /* CLOCK_MONOTONIC when the script was loaded */
+
+static long long monotonic_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long) now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+/* Exact energy of a power profile from the load to t (ns since the load), in joules. */
+static double profile_joules_to(const struct fake_device *d, long long t);
 
 static sequence *find_key(fake_device *d, const char *key, int create) {
     for (int i = 0; i < d->key_count; i++) {
@@ -98,6 +122,7 @@ int fake_nvml_load_script(const char *path) {
     cuda_driver_version = 12040;
     init_return = 0;
     calls_energy = calls_power = calls_fields = calls_event_reasons = 0;
+    epoch_ns = monotonic_ns();
     char line[4096];
     while (fgets(line, sizeof line, f) != NULL) {
         char *hash = strchr(line, '#');
@@ -122,6 +147,17 @@ int fake_nvml_load_script(const char *path) {
             m->slot = atoi(strtok(NULL, " \t\r\n"));
             snprintf(m->uuid, sizeof m->uuid, "%s", strtok(NULL, " \t\r\n"));
             rest_of_line(m->name, sizeof m->name);
+        } else if (strcmp(word, "power_profile") == 0) {
+            fake_device *d = by_uuid(strtok(NULL, " \t\r\n"));
+            if (d == NULL) continue;
+            d->step_ns = strtoll(strtok(NULL, " \t\r\n"), NULL, 0) * 1000000LL;
+            d->profile_points = 0;
+            char *v;
+            while ((v = strtok(NULL, " \t\r\n")) != NULL && d->profile_points < MAX_VALUES) {
+                char *colon = strchr(v, ':');
+                d->at_ns[d->profile_points] = colon == NULL ? 0 : strtoll(v, NULL, 0) * 1000000LL;
+                d->watts[d->profile_points++] = strtod(colon == NULL ? v : colon + 1, NULL);
+            }
         } else {
             char *uuid = strtok(NULL, " \t\r\n");
             fake_device *d = uuid == NULL ? NULL : by_uuid(uuid);
@@ -146,6 +182,47 @@ int fake_nvml_load_script(const char *path) {
 
 /* How many nvmlInit_v2 calls are not yet matched by nvmlShutdown. */
 int fake_nvml_init_depth(void) { return init_depth; }
+
+static double profile_joules_to(const struct fake_device *d, long long t) {
+    double joules = 0;
+    for (int i = 0; i < d->profile_points && d->at_ns[i] < t; i++) {
+        long long end = i + 1 < d->profile_points && d->at_ns[i + 1] < t ? d->at_ns[i + 1] : t;
+        joules += d->watts[i] * (double) (end - d->at_ns[i]) / 1e9;
+    }
+    return joules;
+}
+
+static double profile_watts_at(const struct fake_device *d, long long t) {
+    double watts = d->profile_points > 0 ? d->watts[0] : 0;
+    for (int i = 0; i < d->profile_points && d->at_ns[i] <= t; i++) watts = d->watts[i];
+    return watts;
+}
+
+/* CLOCK_MONOTONIC at the script's load: where a power profile's time starts. */
+long long fake_nvml_epoch_ns(void) { return epoch_ns; }
+
+/* Exact energy (J) of a device's power profile between two CLOCK_MONOTONIC instants. */
+double fake_nvml_profile_joules(const char *uuid, long long from_ns, long long to_ns) {
+    fake_device *d = by_uuid(uuid);
+    if (d == NULL || d->profile_points == 0) return -1;
+    return profile_joules_to(d, to_ns - epoch_ns) - profile_joules_to(d, from_ns - epoch_ns);
+}
+
+/* A profiled device's answer for a key at this instant; 0 when the key has no profile meaning. */
+static int profiled(fake_device *d, const char *key, long long *out) {
+    if (d->profile_points == 0 || find_key(d, key, 0) != NULL) return 0;
+    long long t = monotonic_ns() - epoch_ns;
+    if (strcmp(key, "energy") == 0) {
+        long long stepped = d->step_ns > 0 ? t / d->step_ns * d->step_ns : t;
+        *out = (long long) (profile_joules_to(d, stepped) * 1000); /* mJ */
+        return 1;
+    }
+    if (strcmp(key, "power_instant") == 0 || strcmp(key, "power") == 0) {
+        *out = (long long) (profile_watts_at(d, t) * 1000); /* mW */
+        return 1;
+    }
+    return 0;
+}
 
 /* How often a function was called since the script was loaded: energy, power, fields, event_reasons. */
 long fake_nvml_call_count(const char *what) {
@@ -226,7 +303,8 @@ static int scripted(nvmlDevice_t dev, const char *key, const char *return_key, l
     fake_device *d = dev;
     pthread_mutex_lock(&lock);
     int r = (int) next_value(d, return_key, NVML_SUCCESS);
-    long long v = next_value(d, key, fallback);
+    long long v;
+    if (!profiled(d, key, &v)) v = next_value(d, key, fallback);
     pthread_mutex_unlock(&lock);
     if (r == NVML_SUCCESS) *out = v;
     return r;

@@ -19,6 +19,13 @@ import java.util.Objects;
  */
 public record EnergyReading(String source, long startNanos, long endNanos, List<DeviceEnergy> devices,
         List<ThrottlePeriod> throttling, List<String> warnings, java.util.Map<String, String> facts) {
+    /**
+     * Prefix of a fact that gives a device's expected error over the window, J, as a decimal:
+     * {@code expected_error_joules:<device id>}. A source states it where it can bound its own
+     * reading (a counter's step, a sampling interval); the result shows it beside the figure.
+     */
+    public static final String EXPECTED_ERROR_JOULES = "expected_error_joules:";
+
     public EnergyReading {
         Objects.requireNonNull(source, "source");
         devices = List.copyOf(devices);

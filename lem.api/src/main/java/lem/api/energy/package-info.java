@@ -5,7 +5,7 @@
  * Every timestamp is {@link System#nanoTime()}: one monotonic clock for a whole run.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package lem.api.energy;
 
 import org.osgi.annotation.bundle.Export;

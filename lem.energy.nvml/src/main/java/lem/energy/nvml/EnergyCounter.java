@@ -6,9 +6,24 @@ import com.sun.jna.Pointer;
 /**
  * One board's energy counter ({@code nvmlDeviceGetTotalEnergyConsumption}, mJ since the driver
  * loaded) over a session: read at the start, about once a second, and at the stop. A read costs
- * about 4 ms on an H100, so it is never read at the sampling rate.
+ * about 4 ms on an H100, so it is never read at the sampling rate, except right after each edge
+ * of the window, where {@link #awaitStep} polls it until it steps (about every 100 ms).
  */
 final class EnergyCounter {
+    /** Pause between polls while waiting for a step: a read itself takes about 4 ms on an H100. */
+    static final long STEP_POLL_PAUSE_NANOS = 1_000_000L;
+
+    /** One successful read: the value and the middle of the call, when NVML answered. */
+    record Read(long millijoules, long atNanos) {
+    }
+
+    /**
+     * The counter's first change after an edge: it took {@code millijoules} between two reads, at
+     * {@code atNanos} (their midpoint) give or take {@code halfWidthNanos}.
+     */
+    record Step(long millijoules, long atNanos, long halfWidthNanos) {
+    }
+
     private final NvmlSamplerCalls calls;
     private final Pointer board;
     private final Memory buffer = new Memory(8);
@@ -30,11 +45,18 @@ final class EnergyCounter {
     }
 
     /** Reads the counter; the first read of a session is its start. True when it answered. */
-    synchronized boolean read(Nvml nvml) {
+    boolean read(Nvml nvml) {
+        return readValue(nvml) != null;
+    }
+
+    /** Reads the counter as {@link #read} does and returns what it read, or null when it did not answer. */
+    synchronized Read readValue(Nvml nvml) {
         if (!supported) {
-            return false;
+            return null;
         }
+        long beforeNanos = System.nanoTime();
         int code = calls.nvmlDeviceGetTotalEnergyConsumption(board, buffer);
+        long atNanos = beforeNanos + (System.nanoTime() - beforeNanos) / 2;
         if (code != NvmlReturn.SUCCESS) {
             if (code == NvmlReturn.NOT_SUPPORTED || code == NvmlReturn.FUNCTION_NOT_FOUND || startMillijoules < 0) {
                 supported = false;
@@ -43,7 +65,7 @@ final class EnergyCounter {
                 lastError = nvml.describe(code);
             }
             lastReadFailed = true;
-            return false;
+            return null;
         }
         long millijoules = buffer.getLong(0);
         lastReadFailed = false;
@@ -54,7 +76,31 @@ final class EnergyCounter {
             wentBackwards = lastMillijoules + " mJ -> " + millijoules + " mJ";
         }
         lastMillijoules = millijoules;
-        return true;
+        return new Read(millijoules, atNanos);
+    }
+
+    /**
+     * Reads the counter until it differs from {@code edge} (a read taken at an edge of the window),
+     * for at most {@code limitNanos} after the edge read. The counter holds the energy up to its
+     * latest internal update, so the first change after the edge marks an instant at which its
+     * value is the energy up to then. Null when it did not change in time or a read failed.
+     */
+    Step awaitStep(Nvml nvml, Read edge, long limitNanos) {
+        Read previous = edge;
+        long deadline = edge.atNanos() + limitNanos;
+        while (System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(STEP_POLL_PAUSE_NANOS);
+            Read next = readValue(nvml);
+            if (next == null) {
+                return null;
+            }
+            if (next.millijoules() != edge.millijoules()) {
+                long halfWidth = (next.atNanos() - previous.atNanos()) / 2;
+                return new Step(next.millijoules(), previous.atNanos() + halfWidth, halfWidth);
+            }
+            previous = next;
+        }
+        return null;
     }
 
     synchronized boolean supported() {

@@ -24,11 +24,22 @@ import lem.api.energy.ThrottlePeriod;
  * One NVML measurement window: energy counters read at its edges and about once a second in
  * between, power and telemetry sampled in the background. NVML stays initialised until the
  * window closes, since the counter restarts when the driver reloads.
+ * <p>
+ * The counter steps about every 100 ms and holds the energy up to its latest step, so a plain
+ * delta of two reads covers the interval between the steps before each read, not the window: up
+ * to 100 ms off at each edge, 10% of a 1 s window. After each edge the counter is polled until it
+ * steps; at that instant its value is the energy up to then, and the sampled power (field 186,
+ * instant) between the edge and the step moves it to the edge:
+ * E = C(step after end) - C(step after start) + P-integral(start..its step) - P-integral(end..its step).
  */
 final class NvmlEnergySession implements EnergySession {
     static final String SOURCE = "nvml";
     /** How often the energy counters are read between the edges (to catch a driver reload). */
     static final long COUNTER_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long to poll for the counter's first step after an edge: it steps about every 100 ms. */
+    static final long STEP_SEARCH_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** The counter's step period assumed where a step could not be located (the error bound then). */
+    static final long ASSUMED_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final Nvml nvml;
     private final Nvml.Scope scope;
@@ -39,6 +50,13 @@ final class NvmlEnergySession implements EnergySession {
     /** Reads every counter about once a second: a read costs about 4 ms, so never faster. */
     private final DeadlineLoop counterLoop;
     private final List<String> warnings = new ArrayList<>();
+    /** Per board: the read at the window's start and the counter's first step after it (null when not seen). */
+    private final Map<String, EnergyCounter.Read> startReads = new LinkedHashMap<>();
+    private final Map<String, EnergyCounter.Step> startSteps = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, EnergyCounter.Read> endReads = new LinkedHashMap<>();
+    private final Map<String, EnergyCounter.Step> endSteps = new LinkedHashMap<>();
+    private Thread startStepSearch;
+    private final Map<String, Double> expectedErrorJoules = new LinkedHashMap<>();
     private long startNanos;
     private EnergyReading reading;
     private boolean closed;
@@ -70,13 +88,43 @@ final class NvmlEnergySession implements EnergySession {
         };
     }
 
-    /** Opens the window now: counters first (the window's edge), then one sample, then the threads. */
+    /**
+     * Opens the window now: counters first (the window's edge), then one sample, then the threads;
+     * one of them polls each counter until its first step.
+     */
     void begin() {
         startNanos = System.nanoTime();
-        readCounters();
+        counters.forEach((board, counter) -> {
+            EnergyCounter.Read read = counter.readValue(nvml);
+            if (read != null) {
+                startReads.put(board, read);
+            }
+        });
         sampler.sampleNow();
         sampler.start(startNanos);
         counterLoop.start(startNanos);
+        startStepSearch = new Thread(() -> startReads.forEach((board, read) -> {
+            EnergyCounter.Step step = counters.get(board).awaitStep(nvml, read, STEP_SEARCH_NANOS);
+            if (step != null) {
+                startSteps.put(board, step);
+            }
+        }), "lem-nvml-counter-step");
+        startStepSearch.setDaemon(true);
+        startStepSearch.start();
+    }
+
+    private void joinStartStepSearch() {
+        boolean interrupted = false;
+        while (startStepSearch != null && startStepSearch.isAlive()) {
+            try {
+                startStepSearch.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void readCounters() {
@@ -103,11 +151,22 @@ final class NvmlEnergySession implements EnergySession {
         if (closed) {
             throw new EnergyException("the NVML session was closed before stop(): it has no reading");
         }
-        sampler.halt();
-        counterLoop.halt();
-        sampler.sampleNow();
-        readCounters();
         long endNanos = System.nanoTime();
+        sampler.deliverUntil(endNanos);
+        joinStartStepSearch();
+        counterLoop.halt();
+        // the edge read, then its step: the sampler runs on, so the power between them is known
+        counters.forEach((board, counter) -> {
+            EnergyCounter.Read read = counter.readValue(nvml);
+            if (read != null) {
+                endReads.put(board, read);
+                EnergyCounter.Step step = counter.awaitStep(nvml, read, STEP_SEARCH_NANOS);
+                if (step != null) {
+                    endSteps.put(board, step);
+                }
+            }
+        });
+        sampler.halt();
         closed = true;
         scope.close();
         reading = buildReading(endNanos);
@@ -153,6 +212,11 @@ final class NvmlEnergySession implements EnergySession {
         facts.put("nvml_binding", nvml.directSampling() ? "jna direct mapping" : "jna interface proxy");
         int reads = counters.values().stream().mapToInt(EnergyCounter::reads).max().orElse(0);
         facts.put("energy_counter_reads", Integer.toString(reads));
+        expectedErrorJoules.forEach((id, joules) -> {
+            if (Double.isFinite(joules)) {
+                facts.put(EnergyReading.EXPECTED_ERROR_JOULES + id, Double.toString(joules));
+            }
+        });
         return new EnergyReading(SOURCE, startNanos, endNanos, energies, throttling, warnings, facts);
     }
 
@@ -162,10 +226,36 @@ final class NvmlEnergySession implements EnergySession {
         String shared = gpu.mig() ? "MIG instance of " + gpu.boardId()
                 + ": the figure is the whole board's, shared with its other instances; " : "";
         double counterJoules = counter.deltaJoules();
+        PowerIntegral integral = device.integral();
         if (!Double.isNaN(counterJoules)) {
+            EnergyCounter.Step startStep = startSteps.get(gpu.boardId());
+            EnergyCounter.Step endStep = endSteps.get(gpu.boardId());
+            if (startStep != null && endStep != null && integral.samples() > 0) {
+                double startShiftJoules = integral.joulesBetween(startNanos, startStep.atNanos());
+                double endShiftJoules = integral.joulesBetween(endNanos, endStep.atNanos());
+                double joules = (endStep.millijoules() - startStep.millijoules()) / 1000.0 + startShiftJoules
+                        - endShiftJoules;
+                // the step's instant is known to its half width; the counter counts whole mJ
+                double error = integral.wattsAt(startStep.atNanos()) * startStep.halfWidthNanos() / 1e9
+                        + integral.wattsAt(endStep.atNanos()) * endStep.halfWidthNanos() / 1e9 + 0.002;
+                expectedErrorJoules.put(gpu.id(), error);
+                return new DeviceEnergy(gpu.id(), EnergyDomain.GPU, Math.max(0, joules), EnergyMethod.COUNTER,
+                        gpu.mig(), shared + String.format(java.util.Locale.ROOT, "nvmlDeviceGetTotalEnergyConsumption "
+                                + "between its first steps after each edge (%.1f ms and %.1f ms after them, each "
+                                + "+-%.1f ms), moved to the edges with the sampled power (%+.3f J at the start, "
+                                + "%+.3f J at the end); expected error +-%.3f J", (startStep.atNanos() - startNanos) / 1e6,
+                                (endStep.atNanos() - endNanos) / 1e6,
+                                Math.max(startStep.halfWidthNanos(), endStep.halfWidthNanos()) / 1e6, startShiftJoules,
+                                -endShiftJoules, error));
+            }
+            double error = integral.samples() == 0 ? Double.NaN
+                    : (integral.wattsAt(startNanos) + integral.wattsAt(endNanos)) * ASSUMED_STEP_NANOS / 1e9;
+            expectedErrorJoules.put(gpu.id(), error);
             return new DeviceEnergy(gpu.id(), EnergyDomain.GPU, counterJoules, EnergyMethod.COUNTER, gpu.mig(),
                     shared + "nvmlDeviceGetTotalEnergyConsumption delta over the window (" + counter.reads()
-                            + " reads; the counter steps about every 100 ms)");
+                            + " reads); its steps (about every 100 ms) were not located after "
+                            + (startStep == null ? "the start" : "the end") + ", so each edge may be off by up to one "
+                            + "step's energy");
         }
         String why;
         if (!counter.supported()) {
@@ -178,12 +268,12 @@ final class NvmlEnergySession implements EnergySession {
             why = "the energy counter could not be read at the window's end (" + counter.lastError() + ")";
             warnings.add(gpu.boardId() + ": " + why + ": its energy is the integral of sampled power");
         }
-        PowerIntegral integral = device.integral();
         if (integral.samples() < 2) {
             warnings.add(gpu.id() + ": no energy: " + why + " and fewer than 2 power samples were taken");
             return null;
         }
-        return new DeviceEnergy(gpu.id(), EnergyDomain.GPU, integral.energyJoules(startNanos, endNanos),
+        expectedErrorJoules.put(gpu.id(), integral.roughnessJoules());
+        return new DeviceEnergy(gpu.id(), EnergyDomain.GPU, integral.joulesBetween(startNanos, endNanos),
                 EnergyMethod.POWER_INTEGRATION, gpu.mig(), shared + why + "; trapezoid integral of " + integral.samples()
                         + " samples of " + device.telemetry().powerField() + " every " + sampler.intervalNanos() / 1e6
                         + " ms, first and last held to the window's edges");
@@ -197,6 +287,7 @@ final class NvmlEnergySession implements EnergySession {
         closed = true;
         sampler.halt();
         counterLoop.halt();
+        joinStartStepSearch();
         scope.close();
     }
 

@@ -26,11 +26,22 @@ final class PowerSampler extends DeadlineLoop {
         this.samples = samples;
     }
 
+    /**
+     * Samples after this instant are integrated but not handed out: the window has closed, and the
+     * sampler runs on only until the energy counter's next step.
+     */
+    private volatile long deliverUntilNanos = Long.MAX_VALUE;
+
     /** Samples every device once on the calling thread (the window's edges). */
     void sampleNow() {
         for (SampledDevice device : devices) {
-            device.sample(samples);
+            device.sample(samples, deliverUntilNanos);
         }
+    }
+
+    /** From now on samples go to the devices' integrals only. */
+    void deliverUntil(long nanos) {
+        deliverUntilNanos = nanos;
     }
 
     @Override

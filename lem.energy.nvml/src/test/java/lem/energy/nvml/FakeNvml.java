@@ -24,6 +24,10 @@ final class FakeNvml {
         int fake_nvml_init_depth();
 
         long fake_nvml_call_count(String what);
+
+        long fake_nvml_epoch_ns();
+
+        double fake_nvml_profile_joules(String uuid, long fromNanos, long toNanos);
     }
 
     private static final Control CONTROL = Native.load(LIBRARY, Control.class);
@@ -52,6 +56,16 @@ final class FakeNvml {
     /** Calls since the script was loaded: "energy", "power", "fields" or "event_reasons". */
     static long calls(String what) {
         return CONTROL.fake_nvml_call_count(what);
+    }
+
+    /** {@link System#nanoTime()} when the script was loaded: where a power_profile's time starts. */
+    static long epochNanos() {
+        return CONTROL.fake_nvml_epoch_ns();
+    }
+
+    /** The exact energy of a device's power_profile between two instants, J (computed by the fake). */
+    static double profileJoules(String uuid, long fromNanos, long toNanos) {
+        return CONTROL.fake_nvml_profile_joules(uuid, fromNanos, toNanos);
     }
 
     static NvmlEnergySource source() {

@@ -217,18 +217,74 @@ class NvmlEnergySessionTest {
 
     @Test
     void theCounterIsReadAboutOnceASecondNotAtTheSamplingRate() throws Exception {
-        FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n");
+        // the counter steps every 100 ms, as on an H100: each edge's search ends at its next step
+        FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n"
+                + "power_profile " + H100 + " 100 300\n");
 
         EnergySession session = FakeNvml.source().start(every(10));
-        Thread.sleep(1500);
+        Thread.sleep(400); // the start's search is over
+        long afterStartSearch = FakeNvml.calls("energy");
+        Thread.sleep(2100);
+        long beforeStop = FakeNvml.calls("energy");
         EnergyReading reading = session.stop();
 
-        long counterReads = FakeNvml.calls("energy");
-        long powerReads = FakeNvml.calls("fields");
-        long wholeSeconds = reading.durationNanos() / TimeUnit.SECONDS.toNanos(1);
-        assertEquals(2 + wholeSeconds, counterReads, 1, "start, one a second, stop: " + counterReads);
-        assertEquals(String.valueOf(counterReads), reading.facts().get("energy_counter_reads"));
-        assertTrue(powerReads > 10 * counterReads, "power " + powerReads + " vs counter " + counterReads);
+        assertEquals(2, beforeStop - afterStartSearch, 1, "one read a second inside the window");
+        long stopReads = FakeNvml.calls("energy") - beforeStop;
+        // the edge read, then polls (1 ms apart) until the step at most 100 ms later
+        assertTrue(stopReads >= 2 && stopReads <= 150, "reads at the stop: " + stopReads);
+        assertEquals(String.valueOf(FakeNvml.calls("energy")), reading.facts().get("energy_counter_reads"));
+        assertTrue(FakeNvml.calls("fields") > 10 * (beforeStop - afterStartSearch), "power reads at 10 ms");
+    }
+
+    /**
+     * Waits until the counter of a freshly loaded profile (steps every 100 ms from its epoch) is
+     * {@code phaseMillis} past a step.
+     */
+    private static void waitForPhase(long phaseMillis) throws InterruptedException {
+        long step = TimeUnit.MILLISECONDS.toNanos(100);
+        long since = (System.nanoTime() - FakeNvml.epochNanos()) % step;
+        long wait = (TimeUnit.MILLISECONDS.toNanos(phaseMillis) - since + step) % step;
+        TimeUnit.NANOSECONDS.sleep(wait);
+    }
+
+    @Test
+    void aOneSecondWindowBetweenTheCounterStepsLandsWithinOnePercent() throws Exception {
+        // 300 W steady: the window opens 90 ms after a step and closes 10 ms after one, so a plain
+        // delta of the counter would cover 80 ms too little: 24 J of 300 J (8%)
+        FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n"
+                + "power_profile " + H100 + " 100 300\n");
+        waitForPhase(90);
+        EnergySession session = FakeNvml.source().start(every(10));
+        Thread.sleep(920);
+        EnergyReading reading = session.stop();
+
+        double exactJoules = FakeNvml.profileJoules(H100, reading.startNanos(), reading.endNanos());
+        DeviceEnergy energy = reading.devices().get(0);
+        assertEquals(EnergyMethod.COUNTER, energy.method());
+        assertEquals(exactJoules, energy.energyJoules(), exactJoules * 0.01, energy.note());
+        assertTrue(energy.note().contains("moved to the edges with the sampled power"), energy.note());
+        double expectedError = Double.parseDouble(reading.facts().get(EnergyReading.EXPECTED_ERROR_JOULES + H100));
+        // the stated error bounds the actual one: at steady power only the step's instant is uncertain
+        assertTrue(expectedError > 0, "expected error " + expectedError);
+        assertTrue(Math.abs(energy.energyJoules() - exactJoules) <= expectedError + 0.002,
+                "error " + (energy.energyJoules() - exactJoules) + " J, stated +-" + expectedError + " J");
+    }
+
+    @Test
+    void powerThatChangesNearTheEdgesIsPlacedBetweenTheSteps() throws Exception {
+        // 100 W, 600 W from 1.04 s to 1.98 s after the load, then 100 W: the window opens around
+        // 0.99 s and closes around 2.03 s, so both changes fall between an edge and its step
+        FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n"
+                + "power_profile " + H100 + " 100 100 1040:600 1980:100\n");
+        long epoch = FakeNvml.epochNanos();
+        TimeUnit.NANOSECONDS.sleep(epoch + TimeUnit.MILLISECONDS.toNanos(990) - System.nanoTime());
+        EnergySession session = FakeNvml.source().start(every(10));
+        TimeUnit.NANOSECONDS.sleep(epoch + TimeUnit.MILLISECONDS.toNanos(2030) - System.nanoTime());
+        EnergyReading reading = session.stop();
+
+        double exactJoules = FakeNvml.profileJoules(H100, reading.startNanos(), reading.endNanos());
+        assertEquals(exactJoules, reading.devices().get(0).energyJoules(), exactJoules * 0.01,
+                reading.devices().get(0).note());
     }
 
     @Test
@@ -301,15 +357,20 @@ class NvmlEnergySessionTest {
         Arrays.sort(sorted);
         assertTrue(Arrays.equals(sorted, times), "oldest first");
         assertEquals(times.length, Arrays.stream(times).distinct().count(), "no sample twice");
-        assertTrue(times[0] >= window.reading().startNanos() && times[times.length - 1] <= window.reading().endNanos());
+        assertTrue(times[0] >= window.reading().startNanos() && times[times.length - 2] <= window.reading().endNanos());
+        // one sample after the end, so that the series spans the edge, and none later
+        long end = window.reading().endNanos();
+        assertEquals(1, Arrays.stream(times).filter(t -> t > end).count(), "samples after the end");
     }
 
     @Test
     void theSamplerKeepsItsIntervalWithoutDrift() throws Exception {
         FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n");
+        long before = System.nanoTime();
         NvmlEnergySession session = (NvmlEnergySession) FakeNvml.source().start(every(20));
         Thread.sleep(1000);
         EnergyReading reading = session.stop();
+        long sampledNanos = System.nanoTime() - before; // the sampler runs on until the counter's step after the end
 
         long[] intervals = session.sampler().intervalsNanos();
         Arrays.sort(intervals);
@@ -320,7 +381,7 @@ class NvmlEnergySessionTest {
         // CI machine (the benchmark reports jitter)
         assertEquals(20e6, median, 10e6, "median interval " + median / 1e6 + " ms");
         // absolute deadlines: the count follows elapsed time, not time plus per-sample work
-        long expected = reading.durationNanos() / TimeUnit.MILLISECONDS.toNanos(20);
-        assertTrue(intervals.length <= expected, intervals.length + " intervals in " + reading.durationNanos() / 1e6 + " ms");
+        long expected = sampledNanos / TimeUnit.MILLISECONDS.toNanos(20);
+        assertTrue(intervals.length <= expected, intervals.length + " intervals in " + sampledNanos / 1e6 + " ms");
     }
 }
