@@ -39,10 +39,17 @@ public final class Aggregator {
         methods.put("throughput_window", "per cycle, first process start to last process end; overall, the sum of "
                 + "the cycles' windows");
         methods.put("energy_selection", EnergyAccounting.SELECTION_RULE);
+        methods.put("energy_window", EnergyAccounting.WINDOW_RULE + "; throughput, energy per token and the "
+                + "prefill/decode split all use that window");
+        methods.put("energy_expected_error", "each figure's expected_error_joules is the source's own bound over its "
+                + "window (NVML: the counter's steps located after each edge to a few ms, times the power there); "
+                + "null where the source states none");
+        methods.put("failed_request_tokens", "tokens of failed requests count towards neither throughput nor energy "
+                + "per token");
         methods.put("energy_adjusted", "per device, max(0, raw - baseline mean power x window duration)");
         methods.put("phase_energy", PhaseEnergy.SCALED_POWER_SERIES + ": each counted device's power integrated with "
                 + "trapezoids over the union of prefill intervals and of decode intervals, times counter / series "
-                + "over the whole window; " + PhaseEnergy.OVERLAP_RULE);
+                + "over the work window; " + PhaseEnergy.OVERLAP_RULE);
         methods.put("multi_process", "energy, tokens and FLOPs summed over processes; processes of a cycle checked "
                 + "for overlap in time; a device reported by two processes counted once");
         methods.put("cycle_statistics", "mean, sample standard deviation (n-1), coefficient of variation, 95% "

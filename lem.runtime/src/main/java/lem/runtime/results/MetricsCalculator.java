@@ -38,6 +38,7 @@ public final class MetricsCalculator {
         long failed = 0;
         long inputTokens = 0;
         long outputTokens = 0;
+        long failedOutputTokens = 0;
         long windowNanos = 0;
         long peakMemory = -1;
 
@@ -48,7 +49,7 @@ public final class MetricsCalculator {
                 continue;
             }
             windowNanos += cycleSpanNanos(cycle, warnings);
-            List<DeviceEnergyFigure> cycleFigures = EnergyAccounting.select(cycle.cycle(), raws, warnings);
+            List<DeviceEnergyFigure> cycleFigures = EnergyAccounting.select(cycle, warnings);
             figures.addAll(cycleFigures);
             for (RawResult raw : raws) {
                 processes++;
@@ -61,11 +62,14 @@ public final class MetricsCalculator {
                 raw.baseline().forEach(b -> baselines.putIfAbsent(b.source() + " " + b.deviceId(), b));
                 for (RequestTimeline request : raw.requests()) {
                     requests++;
-                    inputTokens += request.inputTokens();
-                    outputTokens += request.outputTokens();
                     if (request.failed()) {
+                        // a failed request's tokens were not delivered: they count towards neither
+                        // throughput nor energy per token
                         failed++;
+                        failedOutputTokens += request.outputTokens();
                     } else {
+                        inputTokens += request.inputTokens();
+                        outputTokens += request.outputTokens();
                         samples.add(request);
                     }
                 }
@@ -75,6 +79,10 @@ public final class MetricsCalculator {
             splitPhases(cycle, cycleFigures, phaseDevices, phaseNotes);
         }
 
+        if (failedOutputTokens > 0) {
+            warnings.add(failed + " failed request(s) generated " + failedOutputTokens + " output token(s) before "
+                    + "failing: left out of token counts, throughput and energy per token");
+        }
         double rawJoules = 0;
         double adjustedJoules = 0;
         Map<String, Double> byDomain = new TreeMap<>();
@@ -238,12 +246,11 @@ public final class MetricsCalculator {
                 continue;
             }
             RawResult raw = cycle.raws().stream().filter(r -> r.process() == figure.process()).findFirst().orElseThrow();
-            List<PowerSeriesPoint> series = seriesOf(cycle.powerSeriesByProcess().get(figure.process()),
+            List<PowerSeriesPoint> series = PowerSeriesPoint.of(cycle.powerSeriesByProcess().get(figure.process()),
                     figure.source(), figure.deviceId());
-            EnergyReading reading = raw.energy().stream().filter(r -> r.source().equals(figure.source())).findFirst()
-                    .orElseThrow();
-            long start = reading.startNanos();
-            long end = reading.endNanos();
+            // the work window, as throughput and the figure itself
+            long start = raw.window().startNanos();
+            long end = raw.window().endNanos();
             String device = figure.deviceId() + " (" + figure.source() + ", cycle " + cycle.cycle() + ")";
             if (series.isEmpty()) {
                 notes.add(device + " has no power series: not split");
@@ -291,23 +298,6 @@ public final class MetricsCalculator {
                         + "(one-token requests against full requests over a long window) to publish it");
             }
         }
-    }
-
-    /** The device's readings from the figure's own source, else from any source that sampled it. */
-    private static List<PowerSeriesPoint> seriesOf(List<PowerSeriesPoint> points, String source, String deviceId) {
-        if (points == null) {
-            return List.of();
-        }
-        Map<String, List<PowerSeriesPoint>> bySource = new LinkedHashMap<>();
-        for (PowerSeriesPoint point : points) {
-            if (point.deviceId().equals(deviceId)) {
-                bySource.computeIfAbsent(point.source(), s -> new ArrayList<>()).add(point);
-            }
-        }
-        if (bySource.containsKey(source)) {
-            return bySource.get(source);
-        }
-        return bySource.isEmpty() ? List.of() : bySource.values().iterator().next();
     }
 
     /** Merges overlapping periods of one device and cause (two sources may report the same period). */
@@ -401,15 +391,14 @@ public final class MetricsCalculator {
         private final LinkedHashSet<String> methods = new LinkedHashSet<>();
         private Confidence lowest = Confidence.HIGH;
         private final List<String> missing = new ArrayList<>();
+        private boolean overflowed;
 
         void add(RawResult raw, List<String> warnings) {
             if (raw.executedOperations() != null) {
-                prefill += raw.executedOperations().prefillFlops();
-                decode += raw.executedOperations().decodeFlops();
+                addFlops(raw.executedOperations().prefillFlops(), raw.executedOperations().decodeFlops());
                 methods.add("executed (" + raw.executedOperations().counts() + ")");
             } else if (raw.flops() != null) {
-                prefill += raw.flops().prefillFlops();
-                decode += raw.flops().decodeFlops();
+                addFlops(raw.flops().prefillFlops(), raw.flops().decodeFlops());
                 methods.add(raw.flops().strategy());
                 if (raw.flops().confidence() != null && raw.flops().confidence().ordinal() > lowest.ordinal()) {
                     lowest = raw.flops().confidence();
@@ -419,8 +408,27 @@ public final class MetricsCalculator {
             }
         }
 
+        /** Sums without wrapping round: past 9.2e18 FLOPs the total is left out, not reported wrong. */
+        private void addFlops(long prefillFlops, long decodeFlops) {
+            if (overflowed) {
+                return;
+            }
+            try {
+                prefill = Math.addExact(prefill, prefillFlops);
+                decode = Math.addExact(decode, decodeFlops);
+                Math.addExact(prefill, decode);
+            } catch (ArithmeticException e) {
+                overflowed = true;
+            }
+        }
+
         FlopsMetrics metrics(double rawJoules, long outputTokens, long totalTokens, List<String> warnings) {
             if (methods.isEmpty()) {
+                return null;
+            }
+            if (overflowed) {
+                warnings.add("the FLOPs total exceeds " + Long.MAX_VALUE + ", the largest count lem stores: FLOP "
+                        + "figures left out (see each raw file for its own count)");
                 return null;
             }
             if (!missing.isEmpty()) {

@@ -1,5 +1,7 @@
 package lem.runtime.results;
 
+import java.util.List;
+
 /**
  * One power reading read back from a power series file.
  *
@@ -9,4 +11,21 @@ package lem.runtime.results;
  * @param powerWatts     power at that time
  */
 public record PowerSeriesPoint(long timestampNanos, String source, String deviceId, double powerWatts) {
+
+    /** One device's readings from the given source, else from any source that sampled it; empty when none did. */
+    static List<PowerSeriesPoint> of(List<PowerSeriesPoint> points, String source, String deviceId) {
+        if (points == null) {
+            return List.of();
+        }
+        java.util.Map<String, List<PowerSeriesPoint>> bySource = new java.util.LinkedHashMap<>();
+        for (PowerSeriesPoint point : points) {
+            if (point.deviceId().equals(deviceId)) {
+                bySource.computeIfAbsent(point.source(), s -> new java.util.ArrayList<>()).add(point);
+            }
+        }
+        if (bySource.containsKey(source)) {
+            return bySource.get(source);
+        }
+        return bySource.isEmpty() ? List.of() : bySource.values().iterator().next();
+    }
 }

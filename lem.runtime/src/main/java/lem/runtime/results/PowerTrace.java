@@ -73,6 +73,11 @@ final class PowerTrace {
         return joules;
     }
 
+    /** Energy from {@code fromNanos} to {@code toNanos}, negative when {@code toNanos} comes first. */
+    double signedJoules(long fromNanos, long toNanos) {
+        return toNanos >= fromNanos ? joules(fromNanos, toNanos) : -joules(toNanos, fromNanos);
+    }
+
     double joules(TimeIntervals intervals) {
         double joules = 0;
         for (long[] span : intervals.spans()) {

@@ -32,13 +32,16 @@ import lem.api.model.ModelDescription;
  * @param powerSeriesFile        the power series, relative to the experiment directory, or null
  * @param complete               false when the window was cut short
  * @param incompleteReason       why, or null
+ * @param estimatingSources      the energy sources whose figures are modelled or relayed rather
+ *                               than read from the device ({@code SourceInfo.estimate()}): where a
+ *                               direct source reads the same device, the direct reading counts
  */
 public record RawResult(String schemaVersion, String experimentId, int cycle, int process, String host,
         WallClockAnchor wallClockAnchor, MeasurementWindow window, BackendIdentity backend, ModelDescription model,
         List<RequestTimeline> requests, List<EnergyReading> energy, List<BaselinePower> baseline,
         ExecutedOperations executedOperations, FlopsEstimate flops, List<FlopsAttempt> flopsChain,
         long peakDeviceMemoryBytes, List<String> warnings, String powerSeriesFile, boolean complete,
-        String incompleteReason) {
+        String incompleteReason, List<String> estimatingSources) {
 
     public static final String SCHEMA_VERSION = "1";
 
@@ -60,8 +63,21 @@ public record RawResult(String schemaVersion, String experimentId, int cycle, in
         baseline = baseline == null ? List.of() : List.copyOf(baseline);
         flopsChain = flopsChain == null ? List.of() : List.copyOf(flopsChain);
         warnings = warnings == null ? List.of() : List.copyOf(warnings);
+        estimatingSources = estimatingSources == null ? List.of() : List.copyOf(estimatingSources);
         if (!complete && (incompleteReason == null || incompleteReason.isBlank())) {
             throw new IllegalArgumentException("an incomplete raw result needs a reason");
         }
+    }
+
+    /** A raw result whose sources all read their devices directly. */
+    public RawResult(String schemaVersion, String experimentId, int cycle, int process, String host,
+            WallClockAnchor wallClockAnchor, MeasurementWindow window, BackendIdentity backend, ModelDescription model,
+            List<RequestTimeline> requests, List<EnergyReading> energy, List<BaselinePower> baseline,
+            ExecutedOperations executedOperations, FlopsEstimate flops, List<FlopsAttempt> flopsChain,
+            long peakDeviceMemoryBytes, List<String> warnings, String powerSeriesFile, boolean complete,
+            String incompleteReason) {
+        this(schemaVersion, experimentId, cycle, process, host, wallClockAnchor, window, backend, model, requests, energy,
+                baseline, executedOperations, flops, flopsChain, peakDeviceMemoryBytes, warnings, powerSeriesFile, complete,
+                incompleteReason, List.of());
     }
 }

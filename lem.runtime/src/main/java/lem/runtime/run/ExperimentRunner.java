@@ -360,11 +360,13 @@ public final class ExperimentRunner {
             for (PluginService<EnergySource> source : services.energySources()) {
                 sessions.put(source.name(), source.service().start(new SessionSettings(intervalNanos, null, sessionOptions(dir))));
             }
-            start = System.nanoTime();
-            drain = new SampleDrain(sessions, series, latestWatts, lastKeptNanos, warnings, cycle, requests.size(), finished, start);
+            drain = new SampleDrain(sessions, series, latestWatts, lastKeptNanos, warnings, cycle, requests.size(), finished,
+                    System.nanoTime());
             drain.start();
             allowInterrupts();
             checkCancelled();
+            // the work window: from handing the backend its requests to its return
+            start = System.nanoTime();
             result = model.generate(requests, decode, listener);
             end = System.nanoTime();
         } catch (BackendException e) {
@@ -384,9 +386,8 @@ public final class ExperimentRunner {
             if (interrupted && cancelReason == null) {
                 cancelReason = "interrupted";
             }
-            if (drain != null) {
-                drain.finish();
-            }
+            // the sessions close first, right at the work's end: the drain thread's sleep must not
+            // lengthen their windows (aggregation moves what is left onto the work window)
             for (Map.Entry<String, EnergySession> s : sessions.entrySet()) {
                 try {
                     readings.add(s.getValue().stop());
@@ -395,10 +396,14 @@ public final class ExperimentRunner {
                     if (incomplete == null) {
                         incomplete = "energy source " + s.getKey() + " failed: " + e.getMessage();
                     }
-                } finally {
-                    drainInto(s.getKey(), s.getValue(), series, latestWatts, lastKeptNanos, warnings);
-                    s.getValue().close();
                 }
+            }
+            if (drain != null) {
+                drain.finish();
+            }
+            for (Map.Entry<String, EnergySession> s : sessions.entrySet()) {
+                drainInto(s.getKey(), s.getValue(), series, latestWatts, lastKeptNanos, warnings);
+                s.getValue().close();
             }
             if (series != null) {
                 series.close();
@@ -422,7 +427,9 @@ public final class ExperimentRunner {
         return new RawResult(null, dir.experimentId(), cycle, 0, host, anchor, new MeasurementWindow(start, end),
                 backend, model.description(), timelines, readings, baselines, ops, flops.estimate(), flops.attempts(),
                 result == null ? -1 : result.peakDeviceMemoryBytes(), warnings,
-                series == null ? null : ResultsDirectory.powerSeriesPath(cycle, 0), incomplete == null, incomplete);
+                series == null ? null : ResultsDirectory.powerSeriesPath(cycle, 0), incomplete == null, incomplete,
+                services.energySources().stream().filter(s -> s.service().info().estimate()).map(PluginService::name)
+                        .toList());
     }
 
     private Map<String, Object> sessionOptions(ResultsDirectory dir) {

@@ -167,4 +167,124 @@ class EnergyMetricsTest {
         assertEquals(100.0, flops.flopsPerToken(), EPS);
         assertEquals("HIGH", flops.confidence());
     }
+
+    private static RawResult withEstimatingSources(RawResult raw, List<String> estimating) {
+        return new RawResult(raw.schemaVersion(), raw.experimentId(), raw.cycle(), raw.process(), raw.host(),
+                raw.wallClockAnchor(), raw.window(), raw.backend(), raw.model(), raw.requests(), raw.energy(),
+                raw.baseline(), raw.executedOperations(), raw.flops(), raw.flopsChain(), raw.peakDeviceMemoryBytes(),
+                raw.warnings(), raw.powerSeriesFile(), raw.complete(), raw.incompleteReason(), estimating);
+    }
+
+    @Test
+    void aCpuPackageCountsOnceWhateverTheSourcesCallIt() {
+        // CodeCarbon reads RAPL itself and calls the sum of the packages "cpu"; RAPL calls them package-0/1
+        RawResult raw = withEstimatingSources(Fixtures.raw("exp", 1, 0, 0, 4 * S, List.of(request("r", 1, 0, S, at(S, 1))),
+                List.of(Fixtures.reading("codecarbon", 0, 4 * S,
+                                Fixtures.device("cpu", EnergyDomain.CPU_PACKAGE, 150, EnergyMethod.COUNTER)),
+                        Fixtures.reading("rapl", 0, 4 * S,
+                                Fixtures.device("package-0", EnergyDomain.CPU_PACKAGE, 100, EnergyMethod.COUNTER),
+                                Fixtures.device("package-1", EnergyDomain.CPU_PACKAGE, 50, EnergyMethod.COUNTER))),
+                List.of(), null), List.of("codecarbon"));
+
+        EnergyMetrics energy = MetricsCalculator.compute(List.of(new CycleInput(1, List.of(raw), Map.of()))).energy();
+
+        assertEquals(150.0, energy.rawJoules(), EPS, "not 300: the packages once");
+        assertEquals(List.of("rapl"), energy.sourcesUsed());
+        DeviceEnergyFigure copy = energy.devices().stream().filter(d -> d.deviceId().equals("cpu")).findFirst()
+                .orElseThrow();
+        assertFalse(copy.counted());
+        assertTrue(copy.reason().contains("counted from rapl"), copy.reason());
+    }
+
+    @Test
+    void aGpuCountsFromTheSourceThatReadsItNotFromAnotherSourcesCopy() {
+        // both are the NVML counter; CodeCarbon's copy was read over CodeCarbon's own session
+        RawResult raw = withEstimatingSources(Fixtures.raw("exp", 1, 0, 0, 4 * S, List.of(request("r", 1, 0, S, at(S, 1))),
+                List.of(Fixtures.reading("codecarbon", 0, 4 * S, Fixtures.gpu("GPU-0", 515)),
+                        Fixtures.reading("nvml", 0, 4 * S, Fixtures.gpu("GPU-0", 500))),
+                List.of(), null), List.of("codecarbon"));
+
+        EnergyMetrics energy = MetricsCalculator.compute(List.of(new CycleInput(1, List.of(raw), Map.of()))).energy();
+
+        assertEquals(500.0, energy.rawJoules(), EPS);
+        assertEquals(List.of("nvml"), energy.sourcesUsed());
+    }
+
+    /**
+     * The work window is 1 s to 3 s; the session ran 0.5 s to 3.4 s and its counter says 1000 J.
+     * Power: 100 W at 0.5 s, 300 W at 1 s and 3 s, 100 W at 3.4 s (linear between). Before the work:
+     * (100 + 300) / 2 x 0.5 = 100 J; after it: (300 + 100) / 2 x 0.4 = 80 J; so 820 J in the window,
+     * 82 J for each of the 10 output tokens. The phases split the window's series (600 J) scaled to 820 J.
+     */
+    @Test
+    void energyCoversTheWorkWindowNotTheSessions() {
+        RequestTimeline request = request("r", 4, 1 * S, 3 * S, at(2 * S, 1), at(2200 * MS, 1), at(2400 * MS, 1),
+                at(2500 * MS, 1), at(2600 * MS, 1), at(2700 * MS, 1), at(2800 * MS, 1), at(2900 * MS, 1),
+                at(2950 * MS, 1), at(3 * S, 1));
+        var reading = new lem.api.energy.EnergyReading("nvml", 500 * MS, 3400 * MS, List.of(Fixtures.gpu("GPU-0", 1000)),
+                List.of(), List.of(), Map.of(lem.api.energy.EnergyReading.EXPECTED_ERROR_JOULES + "GPU-0", "2.5"));
+        RawResult raw = Fixtures.raw("exp", 1, 0, 1 * S, 3 * S, List.of(request), List.of(reading),
+                List.of(Fixtures.baseline("nvml", "GPU-0", 50)), "series.csv");
+        List<PowerSeriesPoint> series = List.of(new PowerSeriesPoint(500 * MS, "nvml", "GPU-0", 100),
+                new PowerSeriesPoint(1 * S, "nvml", "GPU-0", 300), new PowerSeriesPoint(3 * S, "nvml", "GPU-0", 300),
+                new PowerSeriesPoint(3400 * MS, "nvml", "GPU-0", 100));
+
+        WorkloadMetrics metrics = MetricsCalculator.compute(List.of(new CycleInput(1, List.of(raw), Map.of(0, series))));
+
+        DeviceEnergyFigure figure = metrics.energy().devices().get(0);
+        assertEquals(1000.0, figure.readingJoules(), EPS);
+        assertEquals(-180.0, figure.edgeCorrectionJoules(), 1e-6);
+        assertEquals(820.0, figure.rawJoules(), 1e-6);
+        assertEquals(2 * S, figure.windowNanos());
+        assertEquals(2900 * MS, figure.readingWindowNanos());
+        assertEquals(2.5, figure.expectedErrorJoules(), EPS);
+        assertEquals(820.0, metrics.energy().rawJoules(), 1e-6);
+        assertEquals(820.0 - 50 * 2, metrics.energy().adjustedJoules(), 1e-6, "baseline over the work window");
+        assertEquals(82.0, metrics.joulesPerOutputToken(), 1e-6);
+        assertEquals(5.0, metrics.outputTokensPerSecond(), EPS);
+        PhaseEnergy phases = metrics.phaseEnergy();
+        // prefill [1 s, 2 s] = 300 J of series, decode [2 s, 3 s] = 300 J, scaled by 820 / 600
+        assertEquals(600.0, phases.devices().get(0).seriesJoules(), 1e-6);
+        assertEquals(410.0, phases.prefillJoules(), 1e-6);
+        assertEquals(410.0, phases.decodeJoules(), 1e-6);
+        assertEquals(0.0, phases.otherJoules(), 1e-6);
+    }
+
+    @Test
+    void failedRequestsTokensCountTowardsNeitherThroughputNorEnergyPerToken() {
+        RequestTimeline ok = request("ok", 10, 0, S, at(500 * MS, 1), at(S, 1));
+        RequestTimeline failed = new RequestTimeline("failed", 10, 5, 0, 100 * MS, 600 * MS,
+                List.of(new TokenArrival(100 * MS, 5)), "error", "backend lost the request");
+        RawResult raw = Fixtures.raw("exp", 1, 0, 0, 2 * S, List.of(ok, failed),
+                List.of(Fixtures.reading("nvml", 0, 2 * S, Fixtures.gpu("GPU-0", 100))), List.of(), null);
+
+        WorkloadMetrics metrics = MetricsCalculator.compute(List.of(new CycleInput(1, List.of(raw), Map.of())));
+
+        assertEquals(2, metrics.outputTokens());
+        assertEquals(10, metrics.inputTokens());
+        assertEquals(1.0, metrics.outputTokensPerSecond(), EPS);
+        assertEquals(50.0, metrics.joulesPerOutputToken(), EPS);
+        assertEquals(1, metrics.failedRequests());
+        assertTrue(metrics.warnings().stream().anyMatch(w -> w.contains("5 output token(s)")), metrics.warnings().toString());
+    }
+
+    @Test
+    void aFlopsTotalPastTheLargestLongIsLeftOutNotWrappedRound() {
+        RawResult base = Fixtures.raw("exp", 1, 0, 0, 4 * S, List.of(request("r", 10, 0, S, at(S / 2, 1), at(S, 1))),
+                List.of(Fixtures.reading("nvml", 0, 4 * S, Fixtures.gpu("GPU-0", 100))), List.of(), null);
+        List<CycleInput> cycles = new java.util.ArrayList<>();
+        for (int c = 1; c <= 2; c++) {
+            RawResult raw = new RawResult(base.schemaVersion(), base.experimentId(), c, 0, base.host(),
+                    base.wallClockAnchor(), base.window(), base.backend(), base.model(), base.requests(), base.energy(),
+                    base.baseline(), new lem.api.backend.ExecutedOperations(5_000_000_000_000_000_000L, 0, "matmuls"),
+                    null, List.of(), -1, List.of(), null, true, null);
+            cycles.add(new CycleInput(c, List.of(raw), Map.of()));
+        }
+
+        WorkloadMetrics overall = MetricsCalculator.compute(cycles);
+
+        assertEquals(null, overall.flops(), "1e19 FLOPs do not fit a long: no figure rather than a negative one");
+        assertTrue(overall.warnings().stream().anyMatch(w -> w.contains("FLOPs total exceeds")), overall.warnings().toString());
+        assertEquals(5_000_000_000_000_000_000L, MetricsCalculator.compute(cycles.subList(0, 1)).flops().totalFlops());
+    }
 }

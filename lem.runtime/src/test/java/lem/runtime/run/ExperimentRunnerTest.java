@@ -176,7 +176,8 @@ class ExperimentRunnerTest {
 
     @Test
     void twoCyclesWriteEveryFileAndTheMetricsTheTokenTimesImply() throws IOException {
-        MeteredEnergySource meter = new MeteredEnergySource("meter", new double[] {20, 50}, -1, 1);
+        // its sessions open 40 ms before the work and close 40 ms after it, like real sources' edge reads
+        MeteredEnergySource meter = new MeteredEnergySource("meter", new double[] {20, 50}, -1, 1).withEdgeDelay(40);
         FlopsStrategy neverAsked = declining("never-asked");
         ExperimentRunner runner = runner(config("""
                 warmup: {enabled: false}
@@ -217,16 +218,20 @@ class ExperimentRunnerTest {
         assertNotNull(result);
         assertEquals(result, ResultsJson.read(exp.resolve(ResultsDirectory.RESULT_FILE), AggregatedResult.class));
         assertEquals(2, result.cyclesMeasured());
-        double rawJoules = 0;
+        double readingJoules = 0;
         double windowSeconds = 0;
+        double edgeSeconds = 0;
         for (int cycle = 1; cycle <= 2; cycle++) {
             RawResult raw = raw(outcome, cycle);
             assertTrue(raw.complete());
             assertEquals(3, raw.requests().size());
             MeteredEnergySource.Session session = meter.sessions.get(cycle);
             assertEquals(session.reading.energyJoules(), raw.energy().get(0).energyJoules(), 1e-12);
-            rawJoules += raw.energy().get(0).energyJoules();
-            windowSeconds += raw.energy().get(0).durationNanos() / 1e9;
+            readingJoules += raw.energy().get(0).energyJoules();
+            assertTrue(raw.energy().get(0).durationNanos() >= raw.window().durationNanos() + 80_000_000L,
+                    "the session's window holds the work window and both 40 ms edges");
+            windowSeconds += raw.window().durationNanos() / 1e9;
+            edgeSeconds += (raw.energy().get(0).durationNanos() - raw.window().durationNanos()) / 1e9;
 
             List<PowerSeriesPoint> series = PowerSeriesFile.read(exp.resolve(raw.powerSeriesFile()));
             List<PowerSample> given = session.given;
@@ -253,10 +258,14 @@ class ExperimentRunnerTest {
 
         var energy = overall.energy();
         assertEquals(List.of("meter"), energy.sourcesUsed());
-        assertEquals(rawJoules, energy.rawJoules(), 1e-9);
-        assertEquals(50 * windowSeconds, energy.rawJoules(), 1e-6);
+        // energy over the work window, the one throughput uses: 50 W x its duration; the session's edges (about
+        // 80 ms, 4 J per cycle) are taken off with the power series, whose samples are 49 and 51 W (held beyond the first and last: up to 1 W off, or 2 W between the two)
+        assertEquals(50 * windowSeconds, energy.rawJoules(), 2.0 * edgeSeconds);
+        assertEquals(50 * edgeSeconds, readingJoules - energy.rawJoules(), 2.0 * edgeSeconds);
+        assertEquals(windowSeconds, overall.windowNanos() / 1e9, 1e-9);
+        assertEquals(energy.rawJoules() / overall.outputTokens(), overall.joulesPerOutputToken(), 1e-12);
         // adjusted = raw - 20 W idle x the window
-        assertEquals(rawJoules - 20 * windowSeconds, energy.adjustedJoules(), 1e-6);
+        assertEquals(energy.rawJoules() - 20 * windowSeconds, energy.adjustedJoules(), 1e-6);
 
         // FLOPs: the first strategy declined, the second answered, the third was never asked
         assertEquals(List.of("counted", "parameters"), result.flopsChain().stream().map(a -> a.strategy()).toList());

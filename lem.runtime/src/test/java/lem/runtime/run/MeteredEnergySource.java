@@ -33,12 +33,20 @@ final class MeteredEnergySource implements EnergySource {
     private final double[] sessionWatts;
     private final double[] sampleOffsetsWatts;
     final AtomicInteger starts = new AtomicInteger();
+    /** How long start() and stop() take, as a real source's first and last reads do: its window exceeds the work's. */
+    private volatile long edgeDelayNanos;
     final List<Session> sessions = Collections.synchronizedList(new ArrayList<>());
 
     MeteredEnergySource(String name, double[] sessionWatts, double... sampleOffsetsWatts) {
         this.name = name;
         this.sessionWatts = sessionWatts.clone();
         this.sampleOffsetsWatts = sampleOffsetsWatts.length == 0 ? new double[] {0} : sampleOffsetsWatts.clone();
+    }
+
+    /** Makes start() return and stop() read its end {@code millis} later. */
+    MeteredEnergySource withEdgeDelay(long millis) {
+        edgeDelayNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
+        return this;
     }
 
     @Override
@@ -57,6 +65,7 @@ final class MeteredEnergySource implements EnergySource {
         int k = starts.getAndIncrement();
         Session session = new Session(sessionWatts[Math.min(k, sessionWatts.length - 1)], settings.sampleIntervalNanos());
         sessions.add(session);
+        LockSupport.parkNanos(edgeDelayNanos);
         return session;
     }
 
@@ -103,6 +112,7 @@ final class MeteredEnergySource implements EnergySource {
 
         @Override
         public EnergyReading stop() {
+            LockSupport.parkNanos(edgeDelayNanos);
             long end = System.nanoTime();
             close();
             reading = new EnergyReading(name, startNanos, end, List.of(new DeviceEnergy(DEVICE, EnergyDomain.GPU,
