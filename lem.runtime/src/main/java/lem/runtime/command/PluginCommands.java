@@ -77,6 +77,7 @@ public class PluginCommands {
         } catch (IOException e) {
             throw new CommandFailure("lem flops: cannot read " + path + ": " + e.getMessage());
         }
+        checkPositions(path, config, prompt, generated);
         ModelDescription description = new ModelDescription(model, String.valueOf(config.getOrDefault("model_type", "unknown")), 0,
                 Precision.FLOAT32, Precision.FLOAT32, "none", config);
         FlopsChain.Outcome outcome = new FlopsChain(catalog.flopsStrategies()).estimate(description,
@@ -98,5 +99,23 @@ public class PluginCommands {
                 List.of("method", e.strategy() + ", " + e.confidence().name().toLowerCase(Locale.ROOT) + " confidence"),
                 List.of("compute precision", e.computePrecision() == null ? "-" : e.computePrecision().configName()));
         return new ResultTables.Rows("FLOPs of one request on " + path, List.of("QUANTITY", "VALUE"), rows, footer);
+    }
+
+    /**
+     * A request of {@code prompt} tokens that generates {@code generated} feeds prompt + generated - 1
+     * tokens through the model (the last one is never fed back): more than its positions cannot run.
+     */
+    static void checkPositions(Path path, Map<String, Object> config, int prompt, int generated) {
+        for (String key : List.of("max_position_embeddings", "n_positions")) {
+            if (config.get(key) instanceof Number positions) {
+                long needed = (long) prompt + generated - 1;
+                if (needed > positions.longValue()) {
+                    throw new CommandFailure("lem flops: --prompt " + prompt + " and --new " + generated + " need "
+                            + needed + " positions, but the model has " + positions.longValue() + " (" + key + " in "
+                            + path + "); use at most " + positions.longValue() + " prompt + new - 1 tokens");
+                }
+                return;
+            }
+        }
     }
 }
