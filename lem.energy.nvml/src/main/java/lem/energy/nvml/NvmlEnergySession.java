@@ -28,9 +28,9 @@ import lem.api.energy.ThrottlePeriod;
  * The counter steps about every 100 ms and holds the energy up to its latest step, so a plain
  * delta of two reads covers the interval between the steps before each read, not the window: up
  * to 100 ms off at each edge, 10% of a 1 s window. After each edge the counter is polled until it
- * steps; at that instant its value is the energy up to then, and the sampled power (field 186,
- * instant) between the edge and the step moves it to the edge:
- * E = C(step after end) - C(step after start) + P-integral(start..its step) - P-integral(end..its step).
+ * steps, so each edge lies inside a step whose energy the counter gives exactly; that energy is
+ * shared out within the step by the shape of the sampled power (see {@link CounterEdge}). The
+ * step period is measured at the start (two steps after the first edge).
  */
 final class NvmlEnergySession implements EnergySession {
     static final String SOURCE = "nvml";
@@ -53,6 +53,8 @@ final class NvmlEnergySession implements EnergySession {
     /** Per board: the read at the window's start and the counter's first step after it (null when not seen). */
     private final Map<String, EnergyCounter.Read> startReads = new LinkedHashMap<>();
     private final Map<String, EnergyCounter.Step> startSteps = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per board: the counter's step period measured after the start, ns. */
+    private final Map<String, Long> stepPeriods = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, EnergyCounter.Read> endReads = new LinkedHashMap<>();
     private final Map<String, EnergyCounter.Step> endSteps = new LinkedHashMap<>();
     private Thread startStepSearch;
@@ -104,9 +106,17 @@ final class NvmlEnergySession implements EnergySession {
         sampler.start(startNanos);
         counterLoop.start(startNanos);
         startStepSearch = new Thread(() -> startReads.forEach((board, read) -> {
-            EnergyCounter.Step step = counters.get(board).awaitStep(nvml, read, STEP_SEARCH_NANOS);
+            EnergyCounter counter = counters.get(board);
+            EnergyCounter.Step step = counter.awaitStep(nvml, read, STEP_SEARCH_NANOS);
             if (step != null) {
                 startSteps.put(board, step);
+                // one more step gives the period
+                EnergyCounter.Step next = counter.awaitStep(nvml, new EnergyCounter.Read(step.millijoules(),
+                        step.atNanos() + step.halfWidthNanos()), STEP_SEARCH_NANOS);
+                if (next != null && next.atNanos() - step.atNanos() > ASSUMED_STEP_NANOS / 2
+                        && next.atNanos() - step.atNanos() < ASSUMED_STEP_NANOS * 2) {
+                    stepPeriods.put(board, next.atNanos() - step.atNanos());
+                }
             }
         }), "lem-nvml-counter-step");
         startStepSearch.setDaemon(true);
@@ -231,22 +241,25 @@ final class NvmlEnergySession implements EnergySession {
             EnergyCounter.Step startStep = startSteps.get(gpu.boardId());
             EnergyCounter.Step endStep = endSteps.get(gpu.boardId());
             if (startStep != null && endStep != null && integral.samples() > 0) {
-                double startShiftJoules = integral.joulesBetween(startNanos, startStep.atNanos());
-                double endShiftJoules = integral.joulesBetween(endNanos, endStep.atNanos());
-                double joules = (endStep.millijoules() - startStep.millijoules()) / 1000.0 + startShiftJoules
-                        - endShiftJoules;
-                // the step's instant is known to its half width; the counter counts whole mJ
-                double error = integral.wattsAt(startStep.atNanos()) * startStep.halfWidthNanos() / 1e9
-                        + integral.wattsAt(endStep.atNanos()) * endStep.halfWidthNanos() / 1e9 + 0.002;
+                long period = stepPeriods.getOrDefault(gpu.boardId(), ASSUMED_STEP_NANOS);
+                CounterEdge start = new CounterEdge(startReads.get(gpu.boardId()), startStep, period);
+                CounterEdge end = new CounterEdge(endReads.get(gpu.boardId()), endStep, period);
+                double joules = end.joulesAt(endNanos, integral) - start.joulesAt(startNanos, integral);
+                double linearJoules = end.linearJoulesAt(endNanos) - start.linearJoulesAt(startNanos);
+                // where the power's shape moved the figure off the counter's own straight line, the
+                // counter alone cannot confirm it; the steps' instants are known to their half widths
+                double error = start.locationErrorJoules() + end.locationErrorJoules()
+                        + Math.abs(joules - linearJoules) + 0.002;
                 expectedErrorJoules.put(gpu.id(), error);
                 return new DeviceEnergy(gpu.id(), EnergyDomain.GPU, Math.max(0, joules), EnergyMethod.COUNTER,
-                        gpu.mig(), shared + String.format(java.util.Locale.ROOT, "nvmlDeviceGetTotalEnergyConsumption "
-                                + "between its first steps after each edge (%.1f ms and %.1f ms after them, each "
-                                + "+-%.1f ms), moved to the edges with the sampled power (%+.3f J at the start, "
-                                + "%+.3f J at the end); expected error +-%.3f J", (startStep.atNanos() - startNanos) / 1e6,
-                                (endStep.atNanos() - endNanos) / 1e6,
-                                Math.max(startStep.halfWidthNanos(), endStep.halfWidthNanos()) / 1e6, startShiftJoules,
-                                -endShiftJoules, error));
+                        gpu.mig(), shared + String.format(java.util.Locale.ROOT, "nvmlDeviceGetTotalEnergyConsumption, "
+                                + "each edge placed inside its counter step (steps %.1f ms and %.1f ms after the edges, "
+                                + "located to +-%.1f ms; period %.1f ms %s), the step's energy shared by the sampled "
+                                + "power's shape (%+.3f J against sharing it in proportion to time); expected error "
+                                + "+-%.3f J", (startStep.atNanos() - startNanos) / 1e6, (endStep.atNanos() - endNanos) / 1e6,
+                                Math.max(startStep.halfWidthNanos(), endStep.halfWidthNanos()) / 1e6, period / 1e6,
+                                stepPeriods.containsKey(gpu.boardId()) ? "measured" : "assumed", joules - linearJoules,
+                                error));
             }
             double error = integral.samples() == 0 ? Double.NaN
                     : (integral.wattsAt(startNanos) + integral.wattsAt(endNanos)) * ASSUMED_STEP_NANOS / 1e9;

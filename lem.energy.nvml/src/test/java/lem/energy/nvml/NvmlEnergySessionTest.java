@@ -262,7 +262,7 @@ class NvmlEnergySessionTest {
         DeviceEnergy energy = reading.devices().get(0);
         assertEquals(EnergyMethod.COUNTER, energy.method());
         assertEquals(exactJoules, energy.energyJoules(), exactJoules * 0.01, energy.note());
-        assertTrue(energy.note().contains("moved to the edges with the sampled power"), energy.note());
+        assertTrue(energy.note().contains("each edge placed inside its counter step"), energy.note());
         double expectedError = Double.parseDouble(reading.facts().get(EnergyReading.EXPECTED_ERROR_JOULES + H100));
         // the stated error bounds the actual one: at steady power only the step's instant is uncertain
         assertTrue(expectedError > 0, "expected error " + expectedError);
