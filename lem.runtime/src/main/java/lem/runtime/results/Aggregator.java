@@ -30,12 +30,19 @@ public final class Aggregator {
         Map<String, String> methods = new LinkedHashMap<>();
         methods.put("percentiles", SampleSummary.PERCENTILE_METHOD + "; from all raw samples of all processes"
                 + " (and cycles), never means of per-request percentiles");
-        methods.put("ttft", "request start (sent, or generation began in-process) to the first token with content");
+        methods.put("ttft", "the request's arrival (its instant in the traffic plan; all at the window's start "
+                + "without traffic) to its first token with content, as MLPerf and vLLM's serving benchmark measure it");
+        methods.put("e2e", "the request's arrival to its last token");
+        methods.put("queue", "arrival to start (sent to the server, or its batch began in-process): time spent "
+                + "waiting for a batch slot or a connection; in TTFT and E2E, and reported on its own");
         methods.put("itl", "gaps between consecutive token arrivals of one request; an arrival carrying several tokens "
                 + "is one gap and is counted as a multi-token chunk; trimmed ITL drops each request's first and last gap");
+        methods.put("itl_per_token", "an arrival of k tokens after a gap g gives k gaps of g / k; tokens that came "
+                + "with the first token are part of TTFT");
         methods.put("tpot", "(E2E - TTFT) / (output tokens - 1), requests with 2 or more output tokens");
         methods.put("failed_requests", "counted, left out of latency figures");
-        methods.put("prefill_decode_time", "prefill = request start to first token; decode = first token to end");
+        methods.put("prefill_decode_time", "prefill = request start (not arrival) to first token; decode = first "
+                + "token to end");
         methods.put("throughput_window", "per cycle, first process start to last process end; overall, the sum of "
                 + "the cycles' windows");
         methods.put("energy_selection", EnergyAccounting.SELECTION_RULE);
@@ -47,9 +54,14 @@ public final class Aggregator {
         methods.put("failed_request_tokens", "tokens of failed requests count towards neither throughput nor energy "
                 + "per token");
         methods.put("energy_adjusted", "per device, max(0, raw - baseline mean power x window duration)");
-        methods.put("phase_energy", PhaseEnergy.SCALED_POWER_SERIES + ": each counted device's power integrated with "
-                + "trapezoids over the union of prefill intervals and of decode intervals, times counter / series "
-                + "over the work window; " + PhaseEnergy.OVERLAP_RULE);
+        methods.put("phase_energy", PhaseEnergy.SCALED_POWER_SERIES + ": each counted device's power series "
+                + "(trapezoids) scaled so that it integrates to the device's figure over the work window (a device "
+                + "without a series at its mean power); " + PhaseEnergy.OVERLAP_RULE);
+        methods.put("request_energy", "per request (requests[].energy_joules): its shares of every instant it was in "
+                + "flight, under the same rule");
+        methods.put("steady_state", "from the first instant the number of requests in flight reaches its highest to "
+                + "the last instant it leaves it (no ramp-up, no drain), as the ML.ENERGY benchmark measures servers; "
+                + "tokens arriving inside it, and the counted energy inside it from the same scaled series");
         methods.put("multi_process", "energy, tokens and FLOPs summed over processes; processes of a cycle checked "
                 + "for overlap in time; a device reported by two processes counted once");
         methods.put("cycle_statistics", "mean, sample standard deviation (n-1), coefficient of variation, 95% "

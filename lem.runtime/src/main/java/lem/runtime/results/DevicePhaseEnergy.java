@@ -12,8 +12,9 @@ package lem.runtime.results;
  * @param seriesJoules  the series integrated (trapezoids) over the window
  * @param scaleFactor   counterJoules / seriesJoules
  * @param samples       series samples inside the window
- * @param prefillNanos  time covered by at least one request's prefill
- * @param decodeNanos   time covered by decoding and by no prefill
+ * @param seriesJoules  the series integrated (trapezoids) over the window; 0 without a series
+ * @param prefillNanos  window time, each instant weighted by the share of its requests in flight in prefill
+ * @param decodeNanos   the same for decode
  * @param otherNanos    the rest of the window (no request in flight)
  * @param prefillJoules scaled energy over prefill time
  * @param decodeJoules  scaled energy over decode time

@@ -32,6 +32,7 @@ public final class MetricsCalculator {
         List<ThrottlePeriod> throttlePeriods = new ArrayList<>();
         Map<String, BaselinePower> baselines = new LinkedHashMap<>();
         FlopsSum flops = new FlopsSum();
+        SteadyStateSum steady = new SteadyStateSum();
         List<Integer> cycleNumbers = new ArrayList<>();
         int processes = 0;
         long requests = 0;
@@ -76,7 +77,7 @@ public final class MetricsCalculator {
                 flops.add(raw, warnings);
                 peakMemory = Math.max(peakMemory, raw.peakDeviceMemoryBytes());
             }
-            splitPhases(cycle, cycleFigures, phaseDevices, phaseNotes);
+            attribute(cycle, cycleFigures, phaseDevices, phaseNotes, new LinkedHashMap<>(), steady);
         }
 
         if (failedOutputTokens > 0) {
@@ -139,12 +140,16 @@ public final class MetricsCalculator {
                 measured ? ratio(adjustedJoules, outputTokens) : null, ratio(outputTokens, rawJoules),
                 ratio(totalTokens, rawJoules),
                 flops.metrics(rawJoules, outputTokens, totalTokens, warnings), peakMemory,
-                throttling(throttlePeriods), List.copyOf(new LinkedHashSet<>(warnings)));
+                throttling(throttlePeriods), List.copyOf(new LinkedHashSet<>(warnings)), steady.result());
     }
 
     /** Per request latency of one cycle, in process and request order. */
     public static List<RequestMetrics> requestMetrics(CycleInput cycle) {
         List<RequestMetrics> metrics = new ArrayList<>();
+        Map<String, Double> requestEnergy = new LinkedHashMap<>();
+        List<DeviceEnergyFigure> figures = EnergyAccounting.select(cycle, new ArrayList<>());
+        attribute(cycle, figures, new ArrayList<>(), new ArrayList<>(), requestEnergy, new SteadyStateSum());
+        boolean measured = figures.stream().anyMatch(DeviceEnergyFigure::counted);
         for (RawResult raw : cycle.raws()) {
             for (RequestTimeline request : raw.requests()) {
                 long[] gaps = gaps(request);
@@ -156,12 +161,14 @@ public final class MetricsCalculator {
                 Double tpotNanos = tpotNanos(request);
                 metrics.add(new RequestMetrics(cycle.cycle(), raw.process(), request.requestId(),
                         request.inputTokens(), request.outputTokens(),
-                        first ? millis(request.firstTokenNanos() - request.startNanos()) : null,
+                        first ? millis(request.firstTokenNanos() - request.arrivalNanos()) : null,
                         tpotNanos == null ? null : tpotNanos / 1e6,
-                        millis(request.endNanos() - request.startNanos()),
+                        millis(request.endNanos() - request.arrivalNanos()),
                         first ? millis(request.endNanos() - request.firstTokenNanos()) : null,
                         gaps.length == 0 ? null : gapSum / gaps.length / 1e6, gaps.length,
-                        multiTokenChunks(request), request.finishReason(), request.error()));
+                        multiTokenChunks(request), request.finishReason(), request.error(),
+                        millis(request.startNanos() - request.arrivalNanos()),
+                        measured ? requestEnergy.getOrDefault(raw.process() + "/" + request.requestId(), 0.0) : null));
             }
         }
         return metrics;
@@ -185,6 +192,21 @@ public final class MetricsCalculator {
         long[] gaps = new long[arrivals.size() - 1];
         for (int i = 1; i < arrivals.size(); i++) {
             gaps[i - 1] = arrivals.get(i).timestampNanos() - arrivals.get(i - 1).timestampNanos();
+        }
+        return gaps;
+    }
+
+    /** Per-token gaps of one request: an arrival of k tokens after a gap g gives k gaps of g / k. */
+    static List<Double> perTokenGapsNanos(RequestTimeline request) {
+        List<TokenArrival> arrivals = new ArrayList<>(request.tokenEvents());
+        arrivals.sort((a, b) -> Long.compare(a.timestampNanos(), b.timestampNanos()));
+        List<Double> gaps = new ArrayList<>();
+        for (int i = 1; i < arrivals.size(); i++) {
+            int tokens = arrivals.get(i).tokenCount();
+            double gap = (double) (arrivals.get(i).timestampNanos() - arrivals.get(i - 1).timestampNanos()) / tokens;
+            for (int k = 0; k < tokens; k++) {
+                gaps.add(gap);
+            }
         }
         return gaps;
     }
@@ -238,9 +260,23 @@ public final class MetricsCalculator {
         return spanEnd - spanStart;
     }
 
-    /** Splits each counted device's energy into prefill and decode with its process's power series. */
-    private static void splitPhases(CycleInput cycle, List<DeviceEnergyFigure> figures,
-            List<DevicePhaseEnergy> devices, List<String> notes) {
+    /**
+     * Shares each counted device's energy over its process's work window among that process's
+     * requests in flight and their phases ({@link InFlightAttribution}), with the device's power
+     * series scaled to its figure, or at the figure's mean power where it has no series. Adds each
+     * device's split, each request's share (keyed process/request id) and the steady state.
+     */
+    private static void attribute(CycleInput cycle, List<DeviceEnergyFigure> figures, List<DevicePhaseEnergy> devices,
+            List<String> notes, Map<String, Double> requestEnergy, SteadyStateSum steady) {
+        Map<Integer, InFlightAttribution.Plateau> plateaus = new LinkedHashMap<>();
+        for (RawResult raw : cycle.raws()) {
+            InFlightAttribution.Plateau plateau = InFlightAttribution.plateau(raw.requests(), raw.window().startNanos(),
+                    raw.window().endNanos());
+            if (plateau != null) {
+                plateaus.put(raw.process(), plateau);
+                steady.addWindow(plateau, raw.requests());
+            }
+        }
         for (DeviceEnergyFigure figure : figures) {
             if (!figure.counted()) {
                 continue;
@@ -252,51 +288,84 @@ public final class MetricsCalculator {
             long start = raw.window().startNanos();
             long end = raw.window().endNanos();
             String device = figure.deviceId() + " (" + figure.source() + ", cycle " + cycle.cycle() + ")";
-            if (series.isEmpty()) {
-                notes.add(device + " has no power series: not split");
+            PowerTrace trace = series.isEmpty() ? null : new PowerTrace(series);
+            int samples = trace == null ? 0 : trace.samplesWithin(start, end);
+            double seriesJoules = trace == null ? 0 : trace.joules(start, end);
+            InFlightAttribution.EnergyProfile profile;
+            double scale;
+            if (samples >= 2 && seriesJoules > 0) {
+                scale = figure.rawJoules() / seriesJoules;
+                profile = (from, to) -> scale * trace.joules(from, to);
+            } else if (end > start) {
+                notes.add(device + " has " + samples + " power sample(s) in its window: shared at its mean power");
+                scale = Double.NaN;
+                double watts = figure.rawJoules() / ((end - start) / 1e9);
+                profile = (from, to) -> watts * (to - from) / 1e9;
+            } else {
                 continue;
             }
-            PowerTrace trace = new PowerTrace(series);
-            int samples = trace.samplesWithin(start, end);
-            if (samples < 2) {
-                notes.add(device + " has " + samples + " power sample(s) in its window: not split");
-                continue;
+            InFlightAttribution.Shares shares = InFlightAttribution.share(raw.requests(), start, end, profile);
+            devices.add(new DevicePhaseEnergy(cycle.cycle(), figure.process(), figure.source(), figure.deviceId(),
+                    figure.rawJoules(), seriesJoules, Double.isNaN(scale) ? 0 : scale, samples, shares.prefillNanos(),
+                    shares.decodeNanos(), shares.otherNanos(), shares.prefillJoules(), shares.decodeJoules(),
+                    shares.otherJoules()));
+            shares.joulesByRequest().forEach((id, joules) -> requestEnergy.merge(raw.process() + "/" + id, joules,
+                    Double::sum));
+            InFlightAttribution.Plateau plateau = plateaus.get(figure.process());
+            if (plateau != null) {
+                steady.addEnergy(profile.joules(plateau.startNanos(), plateau.endNanos()));
             }
-            TimeIntervals window = TimeIntervals.of(start, end);
-            List<long[]> prefillSpans = new ArrayList<>();
-            List<long[]> decodeSpans = new ArrayList<>();
+            notes.add(PhaseEnergy.OVERLAP_RULE);
             long prefillSumNanos = 0;
             int prefills = 0;
             for (RequestTimeline request : raw.requests()) {
                 if (request.hasFirstToken()) {
-                    prefillSpans.add(new long[] {request.startNanos(), request.firstTokenNanos()});
-                    decodeSpans.add(new long[] {request.firstTokenNanos(), request.endNanos()});
                     prefillSumNanos += request.firstTokenNanos() - request.startNanos();
                     prefills++;
-                } else {
-                    // No token came: the device spent the request's whole time on its prompt.
-                    prefillSpans.add(new long[] {request.startNanos(), request.endNanos()});
                 }
             }
-            TimeIntervals prefill = TimeIntervals.union(prefillSpans).intersect(window);
-            TimeIntervals decode = TimeIntervals.union(decodeSpans).intersect(window).minus(prefill);
-            TimeIntervals other = window.minus(prefill).minus(decode);
-            double seriesJoules = trace.joules(window);
-            if (!(seriesJoules > 0)) {
-                notes.add(device + " power series integrates to 0 J: not split");
-                continue;
-            }
-            double scale = figure.rawJoules() / seriesJoules;
-            devices.add(new DevicePhaseEnergy(cycle.cycle(), figure.process(), figure.source(), figure.deviceId(),
-                    figure.rawJoules(), seriesJoules, scale, samples, prefill.totalNanos(), decode.totalNanos(),
-                    other.totalNanos(), scale * trace.joules(prefill), scale * trace.joules(decode),
-                    scale * trace.joules(other)));
-            notes.add(PhaseEnergy.OVERLAP_RULE);
             if (prefills > 0 && prefillSumNanos / prefills < POWER_RESOLUTION_NANOS) {
                 notes.add("mean prefill is shorter than 100 ms, below what a power series resolves (sensors update "
                         + "about every 100 ms): the prefill figure is indicative; measure prefill differentially "
                         + "(one-token requests against full requests over a long window) to publish it");
             }
+        }
+    }
+
+    /** The steady-state windows of several processes and cycles, summed. */
+    private static final class SteadyStateSum {
+        private int inFlight;
+        private long durationNanos;
+        private long outputTokens;
+        private double energyJoules;
+        private boolean energy;
+
+        void addWindow(InFlightAttribution.Plateau plateau, List<RequestTimeline> requests) {
+            inFlight = Math.max(inFlight, plateau.inFlight());
+            durationNanos += plateau.endNanos() - plateau.startNanos();
+            for (RequestTimeline request : requests) {
+                if (request.failed()) {
+                    continue;
+                }
+                for (TokenArrival arrival : request.tokenEvents()) {
+                    if (arrival.timestampNanos() > plateau.startNanos() && arrival.timestampNanos() <= plateau.endNanos()) {
+                        outputTokens += arrival.tokenCount();
+                    }
+                }
+            }
+        }
+
+        void addEnergy(double joules) {
+            energyJoules += joules;
+            energy = true;
+        }
+
+        SteadyState result() {
+            if (durationNanos <= 0) {
+                return null;
+            }
+            return new SteadyState(inFlight, durationNanos, outputTokens, energy ? energyJoules : null,
+                    ratio(outputTokens, durationNanos / 1e9), energy ? ratio(energyJoules, outputTokens) : null);
         }
     }
 
@@ -330,14 +399,18 @@ public final class MetricsCalculator {
         private final List<Long> e2e = new ArrayList<>();
         private final List<Long> prefill = new ArrayList<>();
         private final List<Long> decode = new ArrayList<>();
+        private final List<Long> queue = new ArrayList<>();
+        private final List<Double> itlPerToken = new ArrayList<>();
         private long arrivals;
         private long chunks;
         private long chunkTokens;
 
         void add(RequestTimeline request) {
-            e2e.add(request.endNanos() - request.startNanos());
+            e2e.add(request.endNanos() - request.arrivalNanos());
+            queue.add(request.startNanos() - request.arrivalNanos());
+            itlPerToken.addAll(perTokenGapsNanos(request));
             if (request.hasFirstToken()) {
-                ttft.add(request.firstTokenNanos() - request.startNanos());
+                ttft.add(request.firstTokenNanos() - request.arrivalNanos());
                 prefill.add(request.firstTokenNanos() - request.startNanos());
                 decode.add(request.endNanos() - request.firstTokenNanos());
             }
@@ -368,7 +441,8 @@ public final class MetricsCalculator {
                     SampleSummary.of(toMillis(itlTrimmed)),
                     SampleSummary.of(tpot.stream().mapToDouble(v -> v / 1e6).toArray()), SampleSummary.of(toMillis(e2e)),
                     SampleSummary.of(prefillMs), SampleSummary.of(decodeMs), sum(prefillMs), sum(decodeMs), arrivals,
-                    chunks, chunkTokens);
+                    chunks, chunkTokens, SampleSummary.of(toMillis(queue)),
+                    SampleSummary.of(itlPerToken.stream().mapToDouble(v -> v / 1e6).toArray()));
         }
 
         private static double[] toMillis(List<Long> nanos) {

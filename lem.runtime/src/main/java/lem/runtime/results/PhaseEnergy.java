@@ -9,8 +9,8 @@ import java.util.List;
  * @param prefillJoules sum over devices
  * @param decodeJoules  sum over devices
  * @param otherJoules   sum over devices of window time with no request in flight
- * @param splitJoules   counted energy of the devices that were split (prefill + decode + other);
- *                      less than the total when a counted device has no power series
+ * @param splitJoules   counted energy of the devices that were split (prefill + decode + other):
+ *                      every counted device (one without a power series at its mean power)
  * @param devices       per device
  * @param notes         limits of the figures (phases shorter than the sensor resolves, devices
  *                      without a series)
@@ -21,6 +21,5 @@ public record PhaseEnergy(String method, double prefillJoules, double decodeJoul
     public static final String SCALED_POWER_SERIES = "power series aligned to token timestamps, scaled to counter";
 
     /** How time where one request prefills while another decodes is attributed. */
-    public static final String OVERLAP_RULE =
-            "time in which any request is in prefill counts as prefill; decode is decoding time outside every prefill";
+    public static final String OVERLAP_RULE = InFlightAttribution.RULE;
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import lem.api.backend.GenerationListener;
+import lem.api.backend.GenerationRequest;
 import lem.api.backend.RequestResult;
 import lem.api.backend.TokenEvent;
 
@@ -17,6 +18,17 @@ public final class TimelineRecorder implements GenerationListener {
     private final Map<String, List<TokenArrival>> arrivals = new LinkedHashMap<>();
     private final Map<String, Long> starts = new LinkedHashMap<>();
     private final List<RequestTimeline> finished = new ArrayList<>();
+    private final Map<String, Long> arrivalsNanos = new java.util.HashMap<>();
+
+    /**
+     * Records when each request arrives: {@code generateNanos} (the instant the backend was handed
+     * them) plus its arrival offset. Called before the backend starts.
+     */
+    public synchronized void expect(long generateNanos, List<GenerationRequest> requests) {
+        for (GenerationRequest request : requests) {
+            arrivalsNanos.put(request.id(), generateNanos + request.arrivalOffsetNanos());
+        }
+    }
 
     @Override
     public synchronized void requestStarted(String requestId, long timestampNanos) {
@@ -34,7 +46,8 @@ public final class TimelineRecorder implements GenerationListener {
     public synchronized void requestFinished(RequestResult result) {
         List<TokenArrival> events = arrivals.remove(result.requestId());
         starts.remove(result.requestId());
-        finished.add(timeline(result, events == null ? List.of() : events));
+        Long arrival = arrivalsNanos.remove(result.requestId());
+        finished.add(timeline(result, events == null ? List.of() : events, arrival == null ? 0 : arrival));
     }
 
     /** The finished requests so far, in the order they finished. */
@@ -50,13 +63,14 @@ public final class TimelineRecorder implements GenerationListener {
     /**
      * One request's timeline: times and counts from the backend's result, arrivals from its token
      * events. Output tokens are the result's count, or the arrivals' sum when the result has none.
+     * An unknown arrival (0) is taken as the start.
      */
-    public static RequestTimeline timeline(RequestResult result, List<TokenArrival> events) {
+    public static RequestTimeline timeline(RequestResult result, List<TokenArrival> events, long arrivalNanos) {
         int arrived = events.stream().mapToInt(TokenArrival::tokenCount).sum();
         int outputTokens = result.outputTokens() > 0 ? result.outputTokens() : arrived;
         long firstToken = result.firstTokenNanos() != 0 || events.isEmpty() ? result.firstTokenNanos()
                 : events.stream().mapToLong(TokenArrival::timestampNanos).min().orElse(0);
         return new RequestTimeline(result.requestId(), result.inputTokens(), outputTokens, result.startNanos(),
-                firstToken, result.endNanos(), events, result.finishReason(), result.error());
+                firstToken, result.endNanos(), events, result.finishReason(), result.error(), arrivalNanos);
     }
 }

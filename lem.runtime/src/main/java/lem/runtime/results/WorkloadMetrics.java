@@ -29,11 +29,12 @@ import java.util.List;
  * @param peakDeviceMemoryBytes  highest peak of any process, or -1 when unknown
  * @param throttling             per cause
  * @param warnings               what makes these figures less sure
+ * @param steadyState            the interval with the most requests in flight (no ramp-up or drain), or null
  */
 public record WorkloadMetrics(List<Integer> cycles, int processes, long requests, long failedRequests,
         long inputTokens, long outputTokens, long windowNanos, Double outputTokensPerSecond,
         Double totalTokensPerSecond, Double requestsPerSecond, LatencyMetrics latency, EnergyMetrics energy,
         PhaseEnergy phaseEnergy, Double joulesPerOutputToken, Double joulesPerToken,
         Double adjustedJoulesPerOutputToken, Double outputTokensPerJoule, Double tokensPerJoule, FlopsMetrics flops,
-        long peakDeviceMemoryBytes, List<ThrottleSummary> throttling, List<String> warnings) {
+        long peakDeviceMemoryBytes, List<ThrottleSummary> throttling, List<String> warnings, SteadyState steadyState) {
 }

@@ -367,6 +367,7 @@ public final class ExperimentRunner {
             checkCancelled();
             // the work window: from handing the backend its requests to its return
             start = System.nanoTime();
+            recorder.expect(start, requests); // each request arrives at start + its offset in the plan
             result = model.generate(requests, decode, listener);
             end = System.nanoTime();
         } catch (BackendException e) {

@@ -73,9 +73,9 @@ class AggregatorTest {
         assertTrue(result.warnings().stream().anyMatch(w -> w.contains("GPU GPU-0 was reported by process 0 and by "
                 + "process(es) [1]")), result.warnings().toString());
         assertFalse(result.warnings().stream().anyMatch(w -> w.contains("did not overlap")));
-        assertNotNull(overall.phaseEnergy()); // process 0's series covers GPU-0
-        assertEquals(400.0, overall.phaseEnergy().splitJoules(), EPS);
-        assertEquals(400.0, overall.phaseEnergy().prefillJoules() + overall.phaseEnergy().decodeJoules()
+        assertNotNull(overall.phaseEnergy()); // process 0's series covers GPU-0; GPU-1 is shared at its mean power
+        assertEquals(700.0, overall.phaseEnergy().splitJoules(), EPS);
+        assertEquals(700.0, overall.phaseEnergy().prefillJoules() + overall.phaseEnergy().decodeJoules()
                 + overall.phaseEnergy().otherJoules(), 1e-6);
         assertEquals("two processes", result.name());
         assertTrue(result.complete());

@@ -31,15 +31,18 @@ class EnergyMetricsTest {
     }
 
     /**
-     * Power 100 W at 0 s and 1 s, 300 W at 2 s and 3 s, 100 W at 4 s: the series integrates to
-     * 100 + 200 + 300 + 200 = 800 J; the counter says 1000 J, so every phase is scaled by 1.25.
-     * Request 1: start 1 s, first token 2 s, end 3 s. Request 2: start 2.5 s, first token 3 s, end 3.5 s.
-     * Prefill = [1, 2] + [2.5, 3] = 200 + 150 = 350 J of series.
-     * Decode = [2, 2.5] + [3, 3.5] (decode outside prefill) = 150 + 125 = 275 J.
-     * Other = [0, 1] + [3.5, 4] = 100 + 75 = 175 J.
+     * Power 100 W at 0 s and 1 s, 300 W at 2 s and 3 s, 100 W at 4 s (linear between): the series
+     * integrates to 100 + 200 + 300 + 200 = 800 J; the counter says 1000 J, so every slice is scaled
+     * by 1.25. Request 1: start 1 s, first token 2 s, end 3 s. Request 2: start 2.5 s, first token
+     * 3 s, end 3.5 s. The slices, series J x 1.25, and who shares them:
+     * [0, 1] 100 -> 125 other; [1, 2] 200 -> 250 r1 prefill; [2, 2.5] 150 -> 187.5 r1 decode;
+     * [2.5, 3] 150 -> 187.5 half r1 decode, half r2 prefill; [3, 3.5] (300 + 200) / 2 x 0.5 = 125 ->
+     * 156.25 r2 decode; [3.5, 4] (200 + 100) / 2 x 0.5 = 75 -> 93.75 other.
+     * Prefill 250 + 93.75 = 343.75; decode 187.5 + 93.75 + 156.25 = 437.5; other 218.75.
+     * r1 = 250 + 187.5 + 93.75 = 531.25; r2 = 93.75 + 156.25 = 250; r1 + r2 + other = 1000.
      */
     @Test
-    void prefillAndDecodeEnergyFromAlignedSeriesScaledToCounter() {
+    void overlappingRequestsShareEachInstantsEnergyAndItAllAddsUp() {
         RequestTimeline first = request("r1", 8, 1 * S, 3 * S, at(2 * S, 1), at(3 * S, 1));
         RequestTimeline second = request("r2", 8, 2500 * MS, 3500 * MS, at(3 * S, 1), at(3500 * MS, 1));
         RawResult raw = Fixtures.raw("exp", 1, 0, 0, 4 * S, List.of(first, second),
@@ -48,19 +51,22 @@ class EnergyMetricsTest {
                 Map.of(0, series(new long[] {0, 1, 2, 3, 4}, new double[] {100, 100, 300, 300, 100})));
 
         PhaseEnergy phases = MetricsCalculator.compute(List.of(cycle)).phaseEnergy();
+        List<RequestMetrics> requests = MetricsCalculator.requestMetrics(cycle);
 
         assertNotNull(phases);
         assertEquals(PhaseEnergy.SCALED_POWER_SERIES, phases.method());
         DevicePhaseEnergy device = phases.devices().get(0);
         assertEquals(800.0, device.seriesJoules(), 1e-6);
         assertEquals(1.25, device.scaleFactor(), 1e-9);
-        assertEquals(437.5, phases.prefillJoules(), 1e-6);
-        assertEquals(343.75, phases.decodeJoules(), 1e-6);
+        assertEquals(343.75, phases.prefillJoules(), 1e-6);
+        assertEquals(437.5, phases.decodeJoules(), 1e-6);
         assertEquals(218.75, phases.otherJoules(), 1e-6);
-        assertEquals(1500 * MS, device.prefillNanos());
-        assertEquals(1000 * MS, device.decodeNanos());
+        assertEquals(1250 * MS, device.prefillNanos());
+        assertEquals(1250 * MS, device.decodeNanos());
         assertEquals(1500 * MS, device.otherNanos());
-        assertEquals(1000.0, phases.prefillJoules() + phases.decodeJoules() + phases.otherJoules(), 1e-6);
+        assertEquals(531.25, requests.get(0).energyJoules(), 1e-6);
+        assertEquals(250.0, requests.get(1).energyJoules(), 1e-6);
+        assertEquals(1000.0, requests.get(0).energyJoules() + requests.get(1).energyJoules() + phases.otherJoules(), 1e-6);
     }
 
     @Test

@@ -127,4 +127,70 @@ class MetricsCalculatorTest {
     private static long seconds(int seconds) {
         return seconds * Fixtures.S;
     }
+
+    @Test
+    void perTokenInterTokenLatencySplitsAMultiTokenChunksGap() {
+        LatencyMetrics latency = twoRequests().latency();
+        // a: 20, 30, 10 (one token each); b: the 3-token chunk after 40 ms gives 3 gaps of 40/3, then 10
+        assertEquals(7, latency.itlPerTokenMs().count());
+        assertEquals((20 + 30 + 10 + 40 + 10) / 7.0, latency.itlPerTokenMs().mean(), EPS);
+        assertEquals(10.0, latency.itlPerTokenMs().min(), EPS);
+        assertEquals(30.0, latency.itlPerTokenMs().max(), EPS);
+        // per chunk, the same request has 2 gaps: 40 and 10
+        assertEquals(5, latency.itlRawMs().count());
+    }
+
+    /**
+     * Two requests arrive together at 0; a batch slot frees at 300 ms for the second. a: start 0,
+     * tokens at 100 and 200 ms. b: start 300 ms, tokens at 400 and 500 ms. From arrival, TTFT is 100
+     * and 400 ms and E2E 200 and 500 ms; the second waited 300 ms in the queue.
+     */
+    @Test
+    void latencyCountsFromArrivalAndQueueingIsReportedOnItsOwn() {
+        RequestTimeline a = new RequestTimeline("a", 4, 2, 0, 100 * MS, 200 * MS,
+                List.of(new TokenArrival(100 * MS, 1), new TokenArrival(200 * MS, 1)), "length", null, 0);
+        RequestTimeline b = new RequestTimeline("b", 4, 2, 300 * MS, 400 * MS, 500 * MS,
+                List.of(new TokenArrival(400 * MS, 1), new TokenArrival(500 * MS, 1)), "length", null, 1);
+        RawResult raw = Fixtures.raw("exp", 1, 0, 0, 500 * MS, List.of(a, b), List.of(), List.of(), null);
+        CycleInput cycle = new CycleInput(1, List.of(raw), Map.of());
+
+        LatencyMetrics latency = MetricsCalculator.compute(List.of(cycle)).latency();
+        List<RequestMetrics> requests = MetricsCalculator.requestMetrics(cycle);
+
+        // b's arrival is 1 ns (0 means unknown): its times count from there
+        assertEquals((100 + 400 - 1e-6) / 2, latency.ttftMs().mean(), 1e-6);
+        assertEquals((200 + 500 - 1e-6) / 2, latency.e2eMs().mean(), 1e-6);
+        assertEquals(300.0 - 1e-6, latency.queueMs().max(), 1e-6);
+        assertEquals(0.0, latency.queueMs().min(), EPS);
+        assertEquals(100.0, latency.prefillMs().mean(), EPS, "prefill is service time: start to first token");
+        assertEquals(400.0 - 1e-6, requests.get(1).ttftMs(), 1e-6);
+        assertEquals(300.0 - 1e-6, requests.get(1).queueMs(), 1e-6);
+        assertEquals(null, requests.get(1).energyJoules(), "no energy figures, no energy share");
+    }
+
+    /**
+     * Requests a: 0-400 ms, b: 100-500 ms, c: 150-350 ms (tokens every 50 ms from 50 ms after each
+     * start). In flight: 1 from 0, 2 from 100, 3 from 150 to 350, then 2, then 1: the plateau is 3,
+     * from 150 to 350 ms. GPU at a steady 100 W: 20 J in the plateau.
+     */
+    @Test
+    void theSteadyStateIsWhereTheMostRequestsAreInFlight() {
+        RequestTimeline a = request("a", 4, 0, 400 * MS, at(50 * MS, 1), at(100 * MS, 1), at(200 * MS, 1),
+                at(300 * MS, 1), at(400 * MS, 1));
+        RequestTimeline b = request("b", 4, 100 * MS, 500 * MS, at(150 * MS, 1), at(250 * MS, 1), at(350 * MS, 1),
+                at(500 * MS, 1));
+        RequestTimeline c = request("c", 4, 150 * MS, 350 * MS, at(200 * MS, 1), at(250 * MS, 1), at(350 * MS, 1));
+        RawResult raw = Fixtures.raw("exp", 1, 0, 0, 500 * MS, List.of(a, b, c),
+                List.of(Fixtures.reading("nvml", 0, 500 * MS, Fixtures.gpu("GPU-0", 50))), List.of(), null);
+
+        SteadyState steady = MetricsCalculator.compute(List.of(new CycleInput(1, List.of(raw), Map.of()))).steadyState();
+
+        assertEquals(3, steady.inFlight());
+        assertEquals(200 * MS, steady.durationNanos());
+        // arrivals in (150, 350]: a 200, 300; b 250, 350; c 200, 250, 350 -> 7 tokens
+        assertEquals(7, steady.outputTokens());
+        assertEquals(35.0, steady.outputTokensPerSecond(), EPS);
+        assertEquals(20.0, steady.energyJoules(), 1e-9);
+        assertEquals(20.0 / 7, steady.joulesPerOutputToken(), 1e-9);
+    }
 }

@@ -248,13 +248,24 @@ class ExperimentRunnerTest {
         assertEquals(6 * 8, overall.inputTokens());
         assertEquals(6 * 4, overall.outputTokens());
         var latency = overall.latency();
-        // every request: first token 3 ms after its start, then one every 2 ms
-        assertEquals(3.0, latency.ttftMs().mean(), 1e-9);
-        assertEquals(3.0, latency.ttftMs().max(), 1e-9);
+        // every request: first token 3 ms after its start, then one every 2 ms; the backend runs them one after
+        // another, so all three arrive at the window's start and the second and third queue for 9 and 18 ms
+        assertEquals(3.0, latency.prefillMs().mean(), 1e-9);
+        assertEquals(3.0, latency.prefillMs().max(), 1e-9);
+        for (int cycle = 1; cycle <= 2; cycle++) {
+            var requests = result.cycles().get(cycle - 1).requests();
+            for (int i = 0; i < 3; i++) {
+                var request = requests.get(i);
+                assertEquals(3.0, request.ttftMs() - request.queueMs(), 1e-9, "TTFT = queue + 3 ms");
+                assertTrue(request.queueMs() >= i * 9.0 && request.queueMs() < i * 9.0 + 5, "queue " + request.queueMs());
+            }
+        }
+        assertTrue(latency.ttftMs().max() >= 18 + 3, "from arrival: " + latency.ttftMs().max());
+        assertEquals(latency.queueMs().mean() + 3.0, latency.ttftMs().mean(), 1e-9);
         assertEquals(2.0, latency.itlRawMs().mean(), 1e-9);
         assertEquals(6 * 3, latency.itlRawMs().count());
         assertEquals(2.0, latency.tpotMs().mean(), 1e-9);
-        assertEquals(3.0 + 3 * 2.0, latency.e2eMs().mean(), 1e-9);
+        assertEquals(latency.queueMs().mean() + 3.0 + 3 * 2.0, latency.e2eMs().mean(), 1e-9);
 
         var energy = overall.energy();
         assertEquals(List.of("meter"), energy.sourcesUsed());
