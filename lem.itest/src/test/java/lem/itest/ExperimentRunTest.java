@@ -96,7 +96,22 @@ class ExperimentRunTest {
         double measuredJoules = readings.subList(readings.size() - 2, readings.size()).stream()
                 .mapToDouble(EnergyReading::energyJoules).sum();
         double storedJoules = overall.path("energy").path("raw_joules").asDouble();
-        assertEquals(measuredJoules, storedJoules, 1e-9 * measuredJoules, overall.path("energy").toString());
+        // each reading is kept as measured, and moved onto the work window by its edge correction; the
+        // sessions' edges lie within a few ms of the work's, at no more than idle + load power
+        double readingJoules = 0;
+        double correctionJoules = 0;
+        double edgeSeconds = 0;
+        for (JsonNode device : overall.path("energy").path("devices")) {
+            readingJoules += device.path("reading_joules").asDouble();
+            correctionJoules += device.path("edge_correction_joules").asDouble();
+            edgeSeconds += (device.path("reading_window_nanos").asLong() - device.path("window_nanos").asLong()) / 1e9;
+        }
+        assertEquals(measuredJoules, readingJoules, 1e-9 * measuredJoules, overall.path("energy").toString());
+        assertEquals(readingJoules + correctionJoules, storedJoules, 1e-9 * measuredJoules);
+        assertTrue(edgeSeconds >= 0 && edgeSeconds < 0.5, "session edges " + edgeSeconds + " s");
+        assertTrue(-correctionJoules <= edgeSeconds * (SimulatedPowerMeter.IDLE_WATTS + SimulatedPowerMeter.LOAD_WATTS)
+                && -correctionJoules >= edgeSeconds * SimulatedPowerMeter.IDLE_WATTS * 0.99,
+                correctionJoules + " J over " + edgeSeconds + " s of edges");
         assertTrue(storedJoules > 0);
 
         List<String> printed = ExperimentRuns.rows(run.out(), SUMMARY_ROWS);

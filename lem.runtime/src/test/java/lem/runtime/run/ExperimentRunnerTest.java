@@ -257,7 +257,7 @@ class ExperimentRunnerTest {
             for (int i = 0; i < 3; i++) {
                 var request = requests.get(i);
                 assertEquals(3.0, request.ttftMs() - request.queueMs(), 1e-9, "TTFT = queue + 3 ms");
-                assertTrue(request.queueMs() >= i * 9.0 && request.queueMs() < i * 9.0 + 5, "queue " + request.queueMs());
+                assertTrue(request.queueMs() >= i * 9.0 && request.queueMs() < i * 9.0 + 100, "queue " + request.queueMs());
             }
         }
         assertTrue(latency.ttftMs().max() >= 18 + 3, "from arrival: " + latency.ttftMs().max());
