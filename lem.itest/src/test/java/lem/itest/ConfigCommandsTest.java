@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -121,5 +122,64 @@ class ConfigCommandsTest {
 
         String overridden = shell.run("lem:config show " + file + " --provenance --set cycles=4");
         assertTrue(Pattern.compile("(?m)^cycles: 4\\s+# from --set").matcher(overridden).find(), overridden);
+    }
+
+    /** The test config with one text replaced, as a user's edit would. */
+    private Path variant(String file, String text, String replacement) throws Exception {
+        String config = runs.config(1);
+        assertTrue(config.contains(text), text);
+        return runs.write(file, config.replace(text, replacement));
+    }
+
+    /**
+     * Configs that the schema accepts but that cannot run (a model the backend does not have, its
+     * options wrong, a GPU it cannot use, text prompts for a model without a tokenizer, prompts longer
+     * than the model's positions, a request rate that never sends): {@code lem:config validate}
+     * refuses each with the key and line to change, and {@code lem:run} refuses it the same way
+     * before it writes anything, neither a results folder nor a CSV row.
+     */
+    @Test
+    void whatCannotRunIsRefusedByValidateAndRunAndNothingIsWritten() throws Exception {
+        Path prompts = runs.write("prompts.txt", "a text prompt\n");
+        String backend = "  name: " + ExperimentRuns.BACKEND + "\n";
+        String synthetic = "  source: synthetic\n  count: " + ExperimentRuns.REQUESTS_PER_CYCLE
+                + "\n  synthetic:\n    input_tokens: 8\n";
+        Map<Path, List<String>> cases = Map.of(
+                variant("model.yaml", "name: paced-tiny", "name: pacedtiny"),
+                List.of(":4: model.name: model 'pacedtiny' is not one of itest-paced's: paced-tiny; did you mean 'paced-tiny'?"),
+                variant("options.yaml", backend, backend + "  " + ExperimentRuns.BACKEND + ": {bogus: 1, threads: -5}\n"),
+                List.of(":7: backend.itest-paced.bogus: option 'bogus' is unknown; allowed: threads",
+                        ":7: backend.itest-paced.threads: threads = -5 must be a positive integer"),
+                variant("device.yaml", backend, backend + "  device: cuda:99\n"),
+                List.of(":7: backend.device: the itest-paced backend cannot run on cuda:99; it supports [cpu]"),
+                variant("text.yaml", synthetic, "  source: file\n  file: " + prompts + "\n  count: 4\n"),
+                List.of(": prompts.file: the itest-paced backend cannot turn text prompts into tokens for model 'paced-tiny'"),
+                variant("long.yaml", "input_tokens: 8", "input_tokens: 60"),
+                List.of(": prompts.synthetic.input_tokens: prompts of 60 tokens + decoder.max_new_tokens "
+                        + ExperimentRuns.TOKENS_PER_REQUEST + " = 66 positions, but model 'paced-tiny' takes at most 64"),
+                variant("rate.yaml", "cycles: 1", "cycles: 1\ntraffic: {pattern: constant, target_qps: 1e-300}"),
+                List.of(": traffic.target_qps: must be between 0.001 and 1000000, got 1.0E-300"));
+        Shell shell = new Shell(processor);
+        for (Map.Entry<Path, List<String>> c : cases.entrySet()) {
+            Path file = c.getKey();
+            Shell.Outcome validate = shell.execute("lem:config validate " + file);
+            Shell.Outcome run = shell.execute("lem:run " + file);
+            for (Shell.Outcome outcome : List.of(validate, run)) {
+                assertInstanceOf(CommandFailure.class, outcome.failure(), outcome.transcript());
+                assertTrue(outcome.failure().getMessage().endsWith("in " + file + "; nothing was run"), outcome.transcript());
+                assertFalse(outcome.err().contains("\tat "), "no stack trace for a user's mistake");
+                for (String expected : c.getValue()) {
+                    assertTrue(problemLines(outcome.err()).stream().anyMatch(l -> l.startsWith(file.toString()) && l.contains(expected)),
+                            "'" + expected + "' missing in\n" + outcome.transcript());
+                }
+            }
+            assertEquals(problemLines(validate.err()), problemLines(run.err()), "lem:config validate says what lem:run said");
+            assertFalse(Files.exists(runs.resultsRoot), file + ": nothing written under " + runs.resultsRoot);
+        }
+        assertEquals(0, runs.backend.tokensReported.get(), "nothing ran");
+        assertTrue(runs.meter.readings.isEmpty(), "nothing was measured");
+
+        String ok = shell.run("lem:config validate " + runs.write("good.yaml", runs.config(1)));
+        assertTrue(ok.contains("is valid") && ok.contains("for backend " + ExperimentRuns.BACKEND), ok);
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import lem.api.backend.BackendException;
 import lem.api.backend.BackendInfo;
 import lem.api.backend.BackendSettings;
+import lem.api.backend.BackendValidation;
 import lem.api.backend.BatchingMode;
 import lem.api.backend.Capabilities;
 import lem.api.backend.DecodeSettings;
@@ -22,6 +23,8 @@ import lem.api.backend.LoadedModel;
 import lem.api.backend.Parallelism;
 import lem.api.backend.RequestResult;
 import lem.api.backend.TokenEvent;
+import lem.api.backend.ValidationFinding;
+import lem.api.backend.ValidationReport;
 import lem.api.model.ModelDescription;
 import lem.api.model.ModelSpec;
 import lem.api.model.Precision;
@@ -33,7 +36,9 @@ import lem.api.model.Precision;
  * measurement batch (a {@code generate} call with more than one request; warmup sends one at a
  * time). While it generates, {@link #busy()} is true so that the simulated meter draws more power.
  */
-final class PacedBackend implements InferenceBackend {
+final class PacedBackend implements InferenceBackend, BackendValidation {
+    /** The longest prompt plus new tokens it takes, as a model's positions would limit it. */
+    static final int MAX_SEQUENCE_TOKENS = 64;
     static final int VOCABULARY_SIZE = 1000;
 
     private final String name;
@@ -75,6 +80,29 @@ final class PacedBackend implements InferenceBackend {
         return new BackendInfo(name, "paced test backend of lem.itest", "lem.itest paced tokens",
                 new Capabilities(true, Set.of(BatchingMode.STATIC), Set.of("cpu"), Set.of(Precision.FLOAT32),
                         Set.of(Parallelism.NONE), false, Set.of("synthetic")));
+    }
+
+    /**
+     * Checks as a real backend would: its models are named {@code paced-*}, its one option
+     * {@code threads} is a positive integer, it has no tokenizer and {@value #MAX_SEQUENCE_TOKENS} positions.
+     */
+    @Override
+    public ValidationReport validate(ModelSpec model, BackendSettings settings) {
+        List<ValidationFinding> findings = new ArrayList<>();
+        if (!model.name().startsWith("paced-")) {
+            findings.add(new ValidationFinding(ValidationFinding.Severity.ERROR, ValidationFinding.Setting.MODEL, "",
+                    "model '" + model.name() + "' is not one of " + name + "'s: paced-tiny", List.of("paced-tiny")));
+        }
+        settings.options().forEach((key, value) -> {
+            if (!key.equals("threads")) {
+                findings.add(ValidationFinding.optionError(key, "option '" + key + "' is unknown; allowed: threads",
+                        List.of("threads")));
+            } else if (!(value instanceof Long n) || n < 1) {
+                findings.add(ValidationFinding.optionError(key, "threads = " + value + " must be a positive integer",
+                        List.of()));
+            }
+        });
+        return new ValidationReport(findings, MAX_SEQUENCE_TOKENS, false);
     }
 
     @Override

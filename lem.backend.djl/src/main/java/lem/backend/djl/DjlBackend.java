@@ -8,20 +8,26 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import lem.api.backend.BackendException;
 import lem.api.backend.BackendInfo;
 import lem.api.backend.BackendSettings;
+import lem.api.backend.BackendValidation;
 import lem.api.backend.BatchingMode;
 import lem.api.backend.Capabilities;
 import lem.api.backend.InferenceBackend;
 import lem.api.backend.InferenceBackendService;
 import lem.api.backend.LoadedModel;
 import lem.api.backend.Parallelism;
+import lem.api.backend.ValidationFinding;
+import lem.api.backend.ValidationFinding.Setting;
+import lem.api.backend.ValidationReport;
 import lem.api.model.ModelDescription;
 import lem.api.model.ModelSpec;
 import lem.api.model.Precision;
@@ -44,7 +50,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @Component(service = InferenceBackend.class, configurationPid = DjlBackend.PID)
 @InferenceBackendService(name = DjlBackend.NAME)
 @Designate(ocd = DjlBackend.Config.class)
-public class DjlBackend implements InferenceBackend {
+public class DjlBackend implements InferenceBackend, BackendValidation {
 
     public static final String NAME = "djl";
     static final String PID = "lem.backend.djl";
@@ -54,6 +60,8 @@ public class DjlBackend implements InferenceBackend {
     static final String PYTORCH_VERSION = "2.7.1";
     /** The one backend option: PyTorch intra-op threads on CPU. */
     static final String THREADS_OPTION = "threads";
+    /** More intra-op threads than this is a typo, not a host. */
+    static final int MAX_THREADS = 1024;
 
     @ObjectClassDefinition(name = "lem DJL backend", description = "In-process generation on DJL's PyTorch engine")
     public @interface Config {
@@ -123,41 +131,89 @@ public class DjlBackend implements InferenceBackend {
             default -> DataType.FLOAT32;
         };
         Map<String, String> notes = new LinkedHashMap<>();
-        Path folder = null;
-        Map<String, Object> configMap;
-        String configSource;
         try {
-            if (model.source().equals("synthetic")) {
-                if (ModelPresets.names().contains(model.name())) {
-                    configMap = ModelPresets.config(model.name());
-                    configSource = "preset " + model.name();
-                } else {
-                    Path path = Path.of(model.name());
-                    Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
-                    if (!Files.isRegularFile(file)) {
-                        throw new BackendException("synthetic model '" + model.name() + "' is neither a preset "
-                                + ModelPresets.names() + " nor an existing config.json (or a folder holding one)");
-                    }
-                    configMap = JsonFiles.readObject(file);
-                    configSource = file.toString();
-                }
+            ModelSource source = ModelSource.of(model);
+            if (source.folder() == null) {
                 notes.put("weights", "synthetic: normal(0, initializer_range) with seed " + model.seed()
                         + ", norm scales 1, biases 0");
-            } else {
-                folder = Path.of(model.name());
-                Path file = folder.resolve("config.json");
-                if (!Files.isRegularFile(file)) {
-                    throw new BackendException("local model folder " + folder
-                            + " has no config.json; a Hugging Face folder needs config.json and *.safetensors");
-                }
-                configMap = JsonFiles.readObject(file);
-                configSource = file.toString();
             }
-            TransformerConfig config = TransformerConfig.of(configMap, configSource);
-            return load(model, settings, config, folder, dtype, notes);
+            return load(model, settings, source.config(), source.folder(), dtype, notes);
         } catch (ConfigException e) {
             throw new BackendException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * Where a model's architecture comes from.
+     *
+     * @param config its transformer config
+     * @param folder the Hugging Face folder holding its weights; null for synthetic weights
+     */
+    private record ModelSource(TransformerConfig config, Path folder) {
+        static ModelSource of(ModelSpec model) throws ConfigException {
+            if (model.source().equals("synthetic")) {
+                if (ModelPresets.names().contains(model.name())) {
+                    return new ModelSource(TransformerConfig.of(ModelPresets.config(model.name()),
+                            "preset " + model.name()), null);
+                }
+                Path path = Path.of(model.name());
+                Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
+                if (!Files.isRegularFile(file)) {
+                    throw new ConfigException("synthetic model '" + model.name() + "' is neither a preset "
+                            + ModelPresets.names() + " nor an existing config.json (or a folder holding one)");
+                }
+                return new ModelSource(TransformerConfig.of(JsonFiles.readObject(file), file.toString()), null);
+            }
+            Path folder = Path.of(model.name());
+            if (!Files.exists(folder)) {
+                throw new ConfigException("local model folder " + folder + " does not exist");
+            }
+            if (!Files.isDirectory(folder)) {
+                throw new ConfigException(folder + " is not a folder; a local model is a Hugging Face folder"
+                        + " holding config.json and *.safetensors");
+            }
+            Path file = folder.resolve("config.json");
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigException("local model folder " + folder
+                        + " has no config.json; a Hugging Face folder needs config.json and *.safetensors");
+            }
+            return new ModelSource(TransformerConfig.of(JsonFiles.readObject(file), file.toString()), folder);
+        }
+    }
+
+    /**
+     * Everything that can be known without loading weights: the options, precision, device (the
+     * engine is started only for a CUDA device, to count GPUs), the model's config and, for a local
+     * folder, every safetensors header against it.
+     */
+    @Override
+    public ValidationReport validate(ModelSpec model, BackendSettings settings) {
+        List<ValidationFinding> findings = settingFindings(model, settings);
+        deviceFinding(settings.device(), findings);
+        int maxSequence = 0;
+        boolean text = false;
+        boolean knownSource = model.source().equals("synthetic") || model.source().equals("local");
+        if (knownSource) {
+            try {
+                ModelSource source = ModelSource.of(model);
+                if (source.folder() != null) {
+                    ModelWeights.check(source.config(), source.folder());
+                    text = Files.isRegularFile(source.folder().resolve("tokenizer.json"));
+                }
+                int window = source.config().slidingWindow();
+                maxSequence = window > 0 ? Math.min(window, source.config().maxPositions())
+                        : source.config().maxPositions();
+            } catch (ConfigException e) {
+                boolean preset = model.source().equals("synthetic") && !looksLikePath(model.name());
+                findings.add(new ValidationFinding(ValidationFinding.Severity.ERROR, Setting.MODEL, "",
+                        e.getMessage(), preset ? List.copyOf(ModelPresets.names()) : List.of()));
+            }
+        }
+        return new ValidationReport(findings, maxSequence, text);
+    }
+
+    private static boolean looksLikePath(String name) {
+        return name.contains("/") || name.contains("\\") || name.endsWith(".json") || Files.exists(Path.of(name));
     }
 
     private LoadedModel load(ModelSpec model, BackendSettings settings, TransformerConfig config, Path folder,
@@ -241,62 +297,120 @@ public class DjlBackend implements InferenceBackend {
     }
 
     private static Device device(String name, Engine engine) throws BackendException {
-        String lower = name.trim().toLowerCase(Locale.ROOT);
-        if (lower.equals("cpu")) {
+        int index = cudaIndex(name);
+        if (index < 0) {
             return Device.cpu();
         }
-        if (lower.equals("cuda") || lower.startsWith("cuda:")) {
-            int index = 0;
-            if (lower.startsWith("cuda:")) {
-                try {
-                    index = Integer.parseInt(lower.substring(5));
-                } catch (NumberFormatException e) {
-                    throw new BackendException("device '" + name + "' is not valid; allowed: cpu, cuda, cuda:N");
+        int gpus = engine.getGpuCount();
+        if (index >= gpus) {
+            throw new BackendException(unavailable(name, gpus));
+        }
+        return Device.gpu(index);
+    }
+
+    private static String unavailable(String name, int gpus) {
+        return "device '" + name + "' is not available: DJL's PyTorch engine sees " + gpus + " GPU"
+                + (gpus == 1 ? "" : "s") + (gpus == 0 ? "" : " (cuda:0 to cuda:" + (gpus - 1) + ")")
+                + " (a GPU host needs DJL's pytorch-native-cu* natives; see lem.backend.djl/README.md)";
+    }
+
+    /** -1 for the CPU, else the CUDA ordinal. */
+    private static int cudaIndex(String name) throws BackendException {
+        String lower = name.trim().toLowerCase(Locale.ROOT);
+        if (lower.equals("cpu")) {
+            return -1;
+        }
+        if (lower.equals("cuda")) {
+            return 0;
+        }
+        if (lower.startsWith("cuda:")) {
+            try {
+                int index = Integer.parseInt(lower.substring(5));
+                if (index >= 0) {
+                    return index;
                 }
+            } catch (NumberFormatException e) {
+                // refused below
             }
-            int gpus = engine.getGpuCount();
-            if (index >= gpus) {
-                throw new BackendException("device '" + name + "' is not available: DJL's PyTorch engine sees " + gpus
-                        + " GPUs (a GPU host needs DJL's pytorch-native-cu* natives; see lem.backend.djl/README.md)");
-            }
-            return Device.gpu(index);
         }
         throw new BackendException("device '" + name + "' is not valid; allowed: cpu, cuda, cuda:N");
     }
 
+    /** A device that is not valid, or a GPU the engine does not see, as a finding. */
+    private void deviceFinding(String name, List<ValidationFinding> findings) {
+        int index;
+        try {
+            index = cudaIndex(name);
+        } catch (BackendException e) {
+            findings.add(ValidationFinding.error(Setting.DEVICE, e.getMessage()));
+            return;
+        }
+        if (index < 0) {
+            return;
+        }
+        if (cacheFolder == null) {
+            useCache(defaultCacheFolder());
+        }
+        try (DjlClassLoaderScope scope = DjlClassLoaderScope.enter()) {
+            int gpus = Engine.getEngine(ENGINE).getGpuCount();
+            if (index >= gpus) {
+                findings.add(ValidationFinding.error(Setting.DEVICE, unavailable(name, gpus)));
+            }
+        } catch (RuntimeException | LinkageError e) {
+            findings.add(ValidationFinding.error(Setting.DEVICE, "device '" + name + "' cannot be checked: DJL's"
+                    + " PyTorch engine could not start (native cache " + cacheFolder + "): " + e.getMessage()));
+        }
+    }
+
+    /** The first error of {@link #settingFindings}, thrown. */
     private static void checkSettings(ModelSpec model, BackendSettings settings) throws BackendException {
+        for (ValidationFinding finding : settingFindings(model, settings)) {
+            if (finding.severity() == ValidationFinding.Severity.ERROR) {
+                throw new BackendException(finding.message());
+            }
+        }
+    }
+
+    /** Source, quantisation, precision, batching and the backend's own options, each mistake once. */
+    private static List<ValidationFinding> settingFindings(ModelSpec model, BackendSettings settings) {
+        List<ValidationFinding> findings = new ArrayList<>();
         if (!model.source().equals("synthetic") && !model.source().equals("local")) {
-            throw new BackendException("model source '" + model.source()
-                    + "' is not supported by the djl backend; allowed: synthetic, local");
+            findings.add(ValidationFinding.error(Setting.MODEL, "model source '" + model.source()
+                    + "' is not supported by the djl backend; allowed: synthetic, local"));
         }
         if (!model.quantisation().equals("none")) {
-            throw new BackendException("quantisation '" + model.quantisation()
-                    + "' is not supported by the djl backend; allowed: none");
+            findings.add(ValidationFinding.error(Setting.QUANTISATION, "quantisation '" + model.quantisation()
+                    + "' is not supported by the djl backend; allowed: none"));
         }
         if (model.precision() == Precision.BFLOAT16) {
             // seen here: creating or casting to a bfloat16 tensor aborts the whole JVM inside DJL's JNI
             // ("terminate called without an active exception"); a long-lived host must not die of a setting
-            throw new BackendException("precision bfloat16 is not supported by the djl backend: DJL 0.35.1's PyTorch"
-                    + " JNI aborts the process when it creates a bfloat16 tensor; allowed: float32, float16"
-                    + " (bfloat16 checkpoints load, converted on the host)");
-        }
-        if (model.precision() != Precision.FLOAT32 && model.precision() != Precision.FLOAT16) {
-            throw new BackendException("precision " + model.precision().configName()
-                    + " is not supported by the djl backend; allowed: float32, float16");
+            findings.add(ValidationFinding.error(Setting.PRECISION, "precision bfloat16 is not supported by the"
+                    + " djl backend: DJL 0.35.1's PyTorch JNI aborts the process when it creates a bfloat16 tensor;"
+                    + " allowed: float32, float16 (bfloat16 checkpoints load, converted on the host)"));
+        } else if (model.precision() != Precision.FLOAT32 && model.precision() != Precision.FLOAT16) {
+            findings.add(ValidationFinding.error(Setting.PRECISION, "precision " + model.precision().configName()
+                    + " is not supported by the djl backend; allowed: float32, float16"));
+        } else if (model.precision() == Precision.FLOAT16 && settings.device().trim().equalsIgnoreCase("cpu")) {
+            findings.add(ValidationFinding.warning(Setting.PRECISION, "float16 on the CPU is about 6x slower than"
+                    + " float32 with the djl backend (PyTorch's CPU kernels for half precision); measure float16 on"
+                    + " a GPU, or use float32 on the CPU"));
         }
         if (settings.batching() != BatchingMode.STATIC && settings.batching() != BatchingMode.SORTED_STATIC) {
-            throw new BackendException("batching " + settings.batching()
-                    + " is not supported by the djl backend; allowed: STATIC, SORTED_STATIC");
+            findings.add(ValidationFinding.error(Setting.BATCHING, "batching " + settings.batching()
+                    + " is not supported by the djl backend; allowed: STATIC, SORTED_STATIC"));
         }
         for (Map.Entry<String, Object> option : settings.options().entrySet()) {
             if (!option.getKey().equals(THREADS_OPTION)) {
-                throw new BackendException("djl option '" + option.getKey() + "' is unknown; allowed: "
-                        + THREADS_OPTION);
-            }
-            if (!(option.getValue() instanceof Number n) || n.intValue() < 1 || n.doubleValue() != n.intValue()) {
-                throw new BackendException("djl option " + THREADS_OPTION + " = " + option.getValue()
-                        + " must be a positive integer (PyTorch intra-op threads)");
+                findings.add(ValidationFinding.optionError(option.getKey(), "djl option '" + option.getKey()
+                        + "' is unknown; allowed: " + THREADS_OPTION, List.of(THREADS_OPTION)));
+            } else if (!(option.getValue() instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+                    || n.doubleValue() < 1 || n.doubleValue() > MAX_THREADS) {
+                findings.add(ValidationFinding.optionError(THREADS_OPTION, "djl option " + THREADS_OPTION + " = "
+                        + option.getValue() + " must be an integer between 1 and " + MAX_THREADS
+                        + " (PyTorch intra-op threads)", List.of()));
             }
         }
+        return findings;
     }
 }

@@ -39,16 +39,12 @@ class BackendTest {
     @TempDir
     Path folder;
 
-    private static ModelSpec local(Path folder) {
-        return new ModelSpec("local", folder.toString(), Precision.FLOAT32, "none", 0, Map.of());
-    }
-
     @Test
     void aLocalFolderWithSafetensorsAndTokenizerLoadsDescribesItselfAndGeneratesFromText() throws Exception {
         TinyCheckpoint checkpoint = TinyCheckpoint.random(TinyCheckpoint.llamaConfig("llama"), 5);
         checkpoint.write(folder);
         TinyCheckpoint.writeWordLevelTokenizer(folder, 64);
-        try (DjlModel model = (DjlModel) backend.open(local(folder), Fixtures.batches(2))) {
+        try (DjlModel model = (DjlModel) backend.open(Fixtures.local(folder), Fixtures.batches(2))) {
             ModelDescription description = model.description();
             assertEquals("llama", description.architecture());
             long expectedParameters = checkpoint.tensors.values().stream().mapToLong(v -> v.length).sum();
@@ -74,10 +70,10 @@ class BackendTest {
         checkpoint.writeSharded(folder.resolve("sharded"));
         List<GenerationRequest> requests = Fixtures.prompts(2, 7, 64, 8);
         int[][] single;
-        try (DjlModel model = (DjlModel) backend.open(local(folder.resolve("single")), Fixtures.batches(2))) {
+        try (DjlModel model = (DjlModel) backend.open(Fixtures.local(folder.resolve("single")), Fixtures.batches(2))) {
             single = generate(model, requests, Fixtures.greedy(5));
         }
-        try (DjlModel model = (DjlModel) backend.open(local(folder.resolve("sharded")), Fixtures.batches(2))) {
+        try (DjlModel model = (DjlModel) backend.open(Fixtures.local(folder.resolve("sharded")), Fixtures.batches(2))) {
             assertArrayEqualsRows(single, generate(model, requests, Fixtures.greedy(5)));
         }
     }
@@ -86,7 +82,7 @@ class BackendTest {
     void gpt2TiedCheckpointCountsTheSharedEmbeddingOnce() throws Exception {
         TinyCheckpoint checkpoint = TinyCheckpoint.random(TinyCheckpoint.gpt2Config(), 6);
         checkpoint.write(folder);
-        try (DjlModel model = (DjlModel) backend.open(local(folder), Fixtures.batches(1))) {
+        try (DjlModel model = (DjlModel) backend.open(Fixtures.local(folder), Fixtures.batches(1))) {
             // 64x32 wte + 64x32 wpe + 2 x (2x32 + 32x96 + 96 + 32x32 + 32 + 2x32 + 32x128 + 128 + 128x32 + 32) + 2x32
             long byHand = 64 * 32 + 64 * 32 + 2L * (64 + 3072 + 96 + 1024 + 32 + 64 + 4096 + 128 + 4096 + 32) + 64;
             assertEquals(byHand, model.description().parameterCount());
@@ -101,7 +97,7 @@ class BackendTest {
         List<String> names = new ArrayList<>(checkpoint.tensors.keySet());
         names.remove("model.layers.1.self_attn.k_proj.bias");
         checkpoint.write(folder, names, Map.of());
-        BackendException e = assertThrows(BackendException.class, () -> backend.open(local(folder),
+        BackendException e = assertThrows(BackendException.class, () -> backend.open(Fixtures.local(folder),
                 Fixtures.batches(1)));
         assertTrue(e.getMessage().contains("model.layers.1.self_attn.k_proj.bias"), e.getMessage());
         assertTrue(e.getMessage().contains("missing") && e.getMessage().contains("[16]"), e.getMessage());
@@ -112,7 +108,7 @@ class BackendTest {
         TinyCheckpoint checkpoint = TinyCheckpoint.random(TinyCheckpoint.llamaConfig("llama"), 8);
         checkpoint.write(folder, new ArrayList<>(checkpoint.tensors.keySet()),
                 Map.of("model.layers.0.mlp.up_proj.weight", new long[] {40, 32}));
-        BackendException e = assertThrows(BackendException.class, () -> backend.open(local(folder),
+        BackendException e = assertThrows(BackendException.class, () -> backend.open(Fixtures.local(folder),
                 Fixtures.batches(1)));
         assertTrue(e.getMessage().contains("model.layers.0.mlp.up_proj.weight"), e.getMessage());
         assertTrue(e.getMessage().contains("[40, 32]") && e.getMessage().contains("[48, 32]"), e.getMessage());
@@ -281,7 +277,7 @@ class BackendTest {
         for (String dtype : List.of("F32", "F16", "BF16")) {
             Path dir = folder.resolve(dtype);
             checkpoint.roundTo(dtype).write(dir, dtype);
-            try (DjlModel model = (DjlModel) backend.open(local(dir), Fixtures.batches(2))) {
+            try (DjlModel model = (DjlModel) backend.open(Fixtures.local(dir), Fixtures.batches(2))) {
                 assertEquals(dtype.equals("F16") ? Precision.FLOAT16
                         : dtype.equals("BF16") ? Precision.BFLOAT16 : Precision.FLOAT32,
                         model.description().weightPrecision());

@@ -16,11 +16,15 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import lem.api.backend.BackendException;
+import lem.api.backend.BackendSettings;
+import lem.api.backend.BackendValidation;
+import lem.api.backend.BatchingMode;
 import lem.api.backend.GenerationRequest;
 import lem.api.backend.GenerationResult;
 import lem.api.backend.InferenceBackend;
 import lem.api.backend.LoadedModel;
 import lem.api.backend.Prompt;
+import lem.api.backend.ValidationReport;
 import lem.api.model.ModelSpec;
 import lem.api.model.Precision;
 import lem.backend.djl.transformer.TinyCheckpoint;
@@ -53,7 +57,7 @@ class DjlBundleIT {
                 Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT,
                 // the test talks to the service through the lem.api classes on its own class path
                 Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
-                "lem.api.backend;version=\"1.0.0\",lem.api.model;version=\"1.0.0\"");
+                "lem.api.backend;version=\"1.1.0\",lem.api.model;version=\"1.0.0\"");
         Framework framework = new FrameworkFactory().newFramework(properties);
         framework.start();
         try {
@@ -86,6 +90,13 @@ class DjlBundleIT {
             // the service comes from the bundle's own class loader, not from this test's class path
             assertNotSame(DjlBundleIT.class.getClassLoader(), first.getClass().getClassLoader());
             generatesFromIdsAndText(first, folder);
+            // the runtime finds the validation hook on the service object it gets from the registry
+            assertTrue(first instanceof BackendValidation, "the djl service also implements BackendValidation");
+            ValidationReport unknown = ((BackendValidation) first).validate(
+                    new ModelSpec("synthetic", "gpt2small", Precision.FLOAT32, "none", 0, Map.of()),
+                    new BackendSettings("cpu", BatchingMode.STATIC, 1, Map.of()));
+            assertTrue(unknown.hasErrors() && unknown.findings().get(0).candidates().contains("gpt2-small"),
+                    unknown.toString());
 
             // a new revision of the backend from its jar, as FileInstall does when plugins/ changes
             backendBundle.update();

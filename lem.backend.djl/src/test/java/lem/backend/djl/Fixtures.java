@@ -1,5 +1,6 @@
 package lem.backend.djl;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,11 @@ final class Fixtures {
 
     static ModelSpec synthetic(String preset) {
         return new ModelSpec("synthetic", preset, Precision.FLOAT32, "none", 42, Map.of());
+    }
+
+    /** A local Hugging Face folder, in float32. */
+    static ModelSpec local(Path folder) {
+        return new ModelSpec("local", folder.toString(), Precision.FLOAT32, "none", 0, Map.of());
     }
 
     static BackendSettings batches(int size) {

@@ -10,6 +10,8 @@ import lem.api.energy.EnergySource;
 import lem.api.energy.Probe;
 import lem.api.energy.SourceInfo;
 import lem.api.flops.FlopsStrategy;
+import lem.runtime.plugin.BackendChoice;
+import lem.runtime.plugin.PluginCatalog;
 import lem.runtime.plugin.PluginService;
 
 /** Typed results of the listing commands. */
@@ -28,10 +30,37 @@ public final class Listings {
         }
     }
 
-    public record Backends(List<BackendRow> backends) implements Table {
+    /**
+     * @param clashes one line per backend name that several bundles register: which of them a run uses
+     */
+    public record Backends(List<BackendRow> backends, List<String> clashes) implements Table {
+        public Backends {
+            backends = List.copyOf(backends);
+            clashes = List.copyOf(clashes);
+        }
+
+        public Backends(List<BackendRow> backends) {
+            this(backends, List.of());
+        }
+
+        /** The rows, and a clash line for each name that more than one bundle registers. */
+        static Backends of(List<PluginService<InferenceBackend>> services) {
+            List<String> clashes = new ArrayList<>();
+            PluginCatalog.clashes(services).forEach((name, same) -> clashes.add("clash: backend '" + name
+                    + "' is registered by " + same.size() + " bundles (" + BackendChoice.describe(same) + "); a run uses "
+                    + same.get(0).bundle() + " " + same.get(0).bundleVersion()
+                    + " (highest service ranking, then highest bundle version) unless its config sets backend.version"));
+            return new Backends(services.stream().map(BackendRow::of).toList(), clashes);
+        }
+
         @Override
         public String title() {
             return "Inference backends";
+        }
+
+        @Override
+        public List<String> footer() {
+            return clashes;
         }
 
         @Override

@@ -42,9 +42,10 @@ public class PluginCommands {
         this.catalog = catalog;
     }
 
-    @Descriptor("list the registered inference backends with their bundle, version and state")
+    @Descriptor("list the registered inference backends with their bundle, version and state, and which bundle a run"
+            + " uses when several register one name")
     public Listings.Backends backends() {
-        return new Listings.Backends(catalog.backends().stream().map(Listings.BackendRow::of).toList());
+        return Listings.Backends.of(catalog.backends());
     }
 
     @Descriptor("list the registered energy sources, whether each can measure on this host, and why not")

@@ -34,6 +34,7 @@ import lem.runtime.config.ConfigLoader;
 import lem.runtime.config.ConfigProblem;
 import lem.runtime.config.ExperimentConfig;
 import lem.runtime.config.LoadedConfig;
+import lem.runtime.plugin.BackendChoice;
 import lem.runtime.plugin.PluginCatalog;
 import lem.runtime.plugin.PluginService;
 import lem.runtime.results.AggregatedResult;
@@ -82,10 +83,12 @@ public class RunCommands {
         }
         LoadedConfig loaded = loadValid(config, overrides);
         ExperimentConfig c = loaded.config();
-        RunServices services = resolveServices(c);
-        reportCapabilityProblems(loaded, services.backend());
+        // everything checkable is checked before the energy sources are probed and anything is written
+        BackendChoice backend = checkBackend(loaded, config);
+        RunServices services = resolveServices(c, backend.chosen());
         // progress comes from the sampling thread too, which System.out would not route to this session
         PrintStream out = session.getConsole();
+        backend.explanation().ifPresent(line -> out.println("note: " + line));
         if (o.flag("--dry-run")) {
             return plan(loaded, services);
         }
@@ -126,7 +129,10 @@ public class RunCommands {
         switch (action) {
         case "validate" -> {
             LoadedConfig loaded = loadValid(file, o.all("--set"));
-            return "ok: " + loaded.file() + " is valid (" + loaded.provenance().size() + " settings)";
+            BackendChoice backend = checkBackend(loaded, file);
+            backend.explanation().ifPresent(line -> System.out.println("note: " + line));
+            return "ok: " + loaded.file() + " is valid (" + loaded.provenance().size() + " settings) for backend "
+                    + backend.chosen().name() + " from " + backend.chosen().bundle() + " " + backend.chosen().bundleVersion();
         }
         case "show" -> {
             LoadedConfig loaded = loadValid(file, o.all("--set"));
@@ -209,7 +215,29 @@ public class RunCommands {
         LoadedConfig loaded = ConfigLoader.load(path, overrides);
         Set<String> backends = catalog.backends().stream().map(PluginService::name).collect(Collectors.toCollection(TreeSet::new));
         Set<String> sources = catalog.energySources().stream().map(PluginService::name).collect(Collectors.toCollection(TreeSet::new));
-        List<ConfigProblem> problems = ConfigLoader.validate(loaded, backends, sources);
+        failIfAny(ConfigLoader.validate(loaded, backends, sources), file);
+        return loaded;
+    }
+
+    /**
+     * The config's backend, chosen among the bundles that register its name (honouring
+     * backend.version) and asked what it finds wrong: its model, device and options, and the
+     * prompts against the model. Warnings are printed; a problem fails the command.
+     */
+    BackendChoice checkBackend(LoadedConfig loaded, String file) {
+        BackendFit.Selection selection = BackendFit.select(loaded, catalog.backends());
+        List<ConfigProblem> problems = new ArrayList<>(selection.problems());
+        if (selection.choice() != null) {
+            BackendFit.Fit fit = BackendFit.check(loaded, selection.choice().chosen());
+            fit.warnings().forEach(w -> System.err.println("warning: " + w));
+            problems.addAll(fit.problems());
+        }
+        failIfAny(problems, file);
+        return selection.choice();
+    }
+
+    /** Every problem printed with file, key and line, then a failure; nothing when there is none. */
+    private static void failIfAny(List<ConfigProblem> problems, String file) {
         if (!problems.isEmpty()) {
             PrintStream err = System.err;
             for (ConfigProblem p : problems) {
@@ -218,22 +246,9 @@ public class RunCommands {
             throw new CommandFailure(problems.size() + (problems.size() == 1 ? " problem" : " problems") + " in " + file
                     + "; nothing was run");
         }
-        return loaded;
     }
 
-    private static void reportCapabilityProblems(LoadedConfig loaded, PluginService<InferenceBackend> backend) {
-        List<ConfigProblem> problems = BackendFit.problems(loaded, backend);
-        if (!problems.isEmpty()) {
-            problems.forEach(System.err::println);
-            throw new CommandFailure(problems.size() + (problems.size() == 1 ? " problem" : " problems") + " in "
-                    + loaded.file().getFileName() + " for the " + backend.name() + " backend; nothing was run");
-        }
-    }
-
-    RunServices resolveServices(ExperimentConfig c) {
-        PluginService<InferenceBackend> backend = catalog.backend(c.backend().name()).orElseThrow(() -> new CommandFailure(
-                "no backend named '" + c.backend().name() + "' is registered; registered: "
-                        + catalog.backends().stream().map(PluginService::name).toList()));
+    RunServices resolveServices(ExperimentConfig c, PluginService<InferenceBackend> backend) {
         PluginCatalog.EnergySelection selection = catalog.selectEnergySources(
                 c.energy().allAvailable() ? List.of() : c.energy().sources(), true);
         if (!selection.refused().isEmpty()) {

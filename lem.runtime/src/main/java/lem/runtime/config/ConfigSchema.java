@@ -99,6 +99,14 @@ final class ConfigSchema {
     static final Set<String> COUNTRIES = new TreeSet<>(
             Locale.getISOCountries(Locale.IsoCountryCode.PART1_ALPHA3));
 
+    /** Bounds of {@code traffic.target_qps}, requests per second. */
+    static final double MIN_TARGET_QPS = 0.001;
+    static final double MAX_TARGET_QPS = 1_000_000;
+
+    /** Names people write for a precision, from other tools ({@code fp16}, {@code half}). */
+    static final Map<String, String> PRECISION_ALIASES = Map.of("fp32", "float32", "float", "float32",
+            "fp16", "float16", "half", "float16", "bf16", "bfloat16");
+
     static final Section ROOT = section(
             "name", string(null, true),
             "preset", enumeration(null, true, ConfigEnum.configNames(RunPreset.class)),
@@ -107,11 +115,13 @@ final class ConfigSchema {
                     "name", string("llama-tiny", false),
                     "seed", integer(42L, Range.ANY),
                     "path", string(null, true)),
-            "precision", enumeration("float32", false, ConfigEnum.configNames(Precision.class)),
+            "precision", enumeration("float32", false, ConfigEnum.configNames(Precision.class), PRECISION_ALIASES),
             "quantisation", enumeration("none", false, ConfigEnum.configNames(Quantisation.class)),
             "backend", new Section(fields(
                     "name", string("djl", false),
-                    "device", string("cpu", false)), true),
+                    "device", string("cpu", false),
+                    // a bundle version (1.2.3) or an OSGi range ([1.2,2)), checked when the backend is chosen
+                    "version", string(null, true)), true),
             "batching", section(
                     "strategy", enumeration("static", false, ConfigEnum.configNames(BatchingStrategy.class)),
                     "batch_size", integer(1L, Range.atLeast(1)),
@@ -119,7 +129,9 @@ final class ConfigSchema {
                     "max_wait_ms", integer(50L, Range.atLeast(0))),
             "traffic", section(
                     "pattern", enumeration("none", false, ConfigEnum.configNames(TrafficPattern.class)),
-                    "target_qps", number(null, Range.above(0)),
+                    // one request every ~17 minutes to a million a second: beyond either end the
+                    // arrival times stop being a measurement (or overflow the clock)
+                    "target_qps", number(null, Range.between(MIN_TARGET_QPS, MAX_TARGET_QPS)),
                     "seed", integer(0L, Range.ANY)),
             "decoder", section(
                     "preset", enumeration(null, true, ConfigEnum.configNames(DecoderPreset.class)),
@@ -234,13 +246,23 @@ final class ConfigSchema {
     }
 
     private static Leaf enumeration(String defaultValue, boolean nullable, List<String> allowed) {
+        return enumeration(defaultValue, nullable, allowed, Map.of());
+    }
+
+    /** One of {@code allowed}; a value in {@code aliases} (lower case) is refused with its allowed name suggested. */
+    private static Leaf enumeration(String defaultValue, boolean nullable, List<String> allowed,
+            Map<String, String> aliases) {
         return new Leaf(defaultValue, nullable, value -> {
             String choices = String.join(", ", allowed);
             if (!(value instanceof String text)) {
                 return "expected one of " + choices + ", got " + ValueText.describe(value);
             }
-            return allowed.contains(text) ? null : "'" + text + "' is not one of " + choices
-                    + SpellingSuggestion.didYouMean(text, allowed);
+            if (allowed.contains(text)) {
+                return null;
+            }
+            String alias = aliases.get(text.toLowerCase(Locale.ROOT));
+            return "'" + text + "' is not one of " + choices
+                    + (alias != null ? "; did you mean '" + alias + "'?" : SpellingSuggestion.didYouMean(text, allowed));
         });
     }
 

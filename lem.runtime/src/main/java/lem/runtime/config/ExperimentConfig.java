@@ -93,8 +93,11 @@ public record ExperimentConfig(
      * @param name     the backend service to use (its {@code lem.backend.name})
      * @param device   device string handed to the backend ({@code cpu}, {@code cuda:0}, ...)
      * @param sections every {@code backend.<backend-name>} map, passed on unvalidated
+     * @param version  the bundle version ({@code 1.2.3}) or OSGi version range ({@code [1.2,2)}) the
+     *                 backend must come from, when several bundles register its name; empty for any
      */
-    public record Backend(String name, String device, Map<String, Map<String, Object>> sections) {
+    public record Backend(String name, String device, Map<String, Map<String, Object>> sections,
+            Optional<String> version) {
 
         /** The section for one backend, or an empty map. */
         public Map<String, Object> settingsFor(String backendName) {

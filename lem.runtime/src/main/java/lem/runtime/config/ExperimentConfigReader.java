@@ -81,7 +81,7 @@ final class ExperimentConfigReader {
             }
         });
         return new Backend(text("backend.name"), text("backend.device"),
-                java.util.Collections.unmodifiableMap(sections));
+                java.util.Collections.unmodifiableMap(sections), Optional.ofNullable(text("backend.version")));
     }
 
     private Prompts prompts() {

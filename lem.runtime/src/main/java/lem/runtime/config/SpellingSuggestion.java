@@ -32,7 +32,7 @@ public final class SpellingSuggestion {
     }
 
     /** {@code "; did you mean 'x'?"} or an empty string. */
-    static String didYouMean(String typed, Collection<String> candidates) {
+    public static String didYouMean(String typed, Collection<String> candidates) {
         String suggestion = closest(typed, candidates);
         return suggestion == null ? "" : "; did you mean '" + suggestion + "'?";
     }

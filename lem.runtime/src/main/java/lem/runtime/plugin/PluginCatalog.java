@@ -94,8 +94,33 @@ public final class PluginCatalog {
         return new EnergySelection(available, refused);
     }
 
+    /** The preferred backend of that name (see {@link BackendChoice}), whatever its version. */
     public Optional<PluginService<InferenceBackend>> backend(String name) {
-        return backends().stream().filter(b -> b.name().equals(name)).findFirst();
+        try {
+            return Optional.of(chooseBackend(name, Optional.empty()).chosen());
+        } catch (BackendChoice.NoMatch e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The backend a run with this name and version pin uses: see {@link BackendChoice#among}. */
+    public BackendChoice chooseBackend(String name, Optional<VersionPin> pin) throws BackendChoice.NoMatch {
+        return BackendChoice.among(backends(), name, pin);
+    }
+
+    /**
+     * For each backend name that more than one bundle registers, the services, preferred first;
+     * empty when every name is registered once.
+     */
+    public static java.util.Map<String, List<PluginService<InferenceBackend>>> clashes(
+            List<PluginService<InferenceBackend>> backends) {
+        java.util.Map<String, List<PluginService<InferenceBackend>>> byName = new java.util.TreeMap<>();
+        for (PluginService<InferenceBackend> b : backends) {
+            byName.computeIfAbsent(b.name(), n -> new ArrayList<>()).add(b);
+        }
+        byName.values().removeIf(list -> list.size() < 2);
+        byName.values().forEach(list -> list.sort(BackendChoice.PREFERENCE));
+        return byName;
     }
 
     private <S> List<PluginService<S>> find(Class<S> type, String nameProperty) {
@@ -125,7 +150,8 @@ public final class PluginCatalog {
                 context.ungetService(reference);
             }
         }
-        found.sort(Comparator.comparing(PluginService::name));
+        // by name; services sharing a name (several bundles) in the order a run prefers them
+        found.sort(Comparator.comparing((PluginService<S> s) -> s.name()).thenComparing(BackendChoice.PREFERENCE));
         return found;
     }
 

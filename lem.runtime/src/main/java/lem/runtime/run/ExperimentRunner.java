@@ -13,8 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import lem.api.backend.BackendException;
-import lem.api.backend.BackendSettings;
-import lem.api.backend.BatchingMode;
 import lem.api.backend.DecodeSettings;
 import lem.api.backend.GenerationListener;
 import lem.api.backend.GenerationRequest;
@@ -30,8 +28,6 @@ import lem.api.energy.PowerSample;
 import lem.api.energy.SessionSettings;
 import lem.api.flops.RequestShape;
 import lem.api.flops.Workload;
-import lem.api.model.ModelSpec;
-import lem.api.model.Precision;
 import lem.runtime.config.ExperimentConfig;
 import lem.runtime.config.LoadedConfig;
 import lem.runtime.config.PromptFileReader.InvalidPromptFileException;
@@ -152,7 +148,7 @@ public final class ExperimentRunner {
             List<BaselinePower> baselines = baselines(warnings);
             checkCancelled();
             progress.phase("opening model " + config.model().name() + " on " + services.backend().name());
-            model = services.backend().service().open(modelSpec(), backendSettings());
+            model = services.backend().service().open(BackendFit.modelSpec(config), BackendFit.backendSettings(config));
             BackendIdentity backend = new BackendIdentity(services.backend().name(), services.backend().bundleVersion(),
                     services.backend().service().info().engine());
             DecodeSettings decode = decodeSettings();
@@ -249,20 +245,6 @@ public final class ExperimentRunner {
             }
         }
         return baselines;
-    }
-
-    private ModelSpec modelSpec() {
-        var m = config.model();
-        String name = m.path().map(Path::toString).orElse(m.name());
-        return new ModelSpec(m.source().name().toLowerCase(Locale.ROOT), name, Precision.valueOf(config.precision().name()),
-                config.quantisation().name().toLowerCase(Locale.ROOT), m.seed(), Map.of());
-    }
-
-    /** What the backend is asked for; {@link BackendFit} has checked that it can do it. */
-    private BackendSettings backendSettings() {
-        BatchingMode mode = BatchingMode.valueOf(config.batching().strategy().name());
-        return new BackendSettings(config.backend().device(), mode, config.batching().batchSize(),
-                config.batching().maxTokensPerBatch(), config.backendSettings());
     }
 
     private DecodeSettings decodeSettings() {

@@ -313,4 +313,30 @@ class ConfigValidationTest {
     private String writePromptFile() {
         return new ConfigFiles(folder).write("prompts.txt", "one\ntwo\n").getFileName().toString();
     }
+
+    @Test
+    void aPrecisionNameFromAnotherToolSuggestsLemsName() {
+        ConfigProblem problem = onlyProblem("precision: fp16\n");
+        assertEquals("precision", problem.keyPath());
+        assertEquals(1, problem.line());
+        assertTrue(problem.message().endsWith("did you mean 'float16'?"), problem.message());
+        assertTrue(onlyProblem("precision: BF16\n").message().endsWith("did you mean 'bfloat16'?"));
+    }
+
+    @Test
+    void aRequestRateThatWouldNeverSendIsRefusedWithTheAllowedRange() {
+        ConfigProblem problem = onlyProblem("traffic: {pattern: constant, target_qps: 1e-300}\n");
+        assertEquals("traffic.target_qps", problem.keyPath());
+        assertEquals("must be between 0.001 and 1000000, got 1.0E-300", problem.message());
+        assertEquals("traffic.target_qps", onlyProblem("traffic: {pattern: poisson, target_qps: 2e6}\n").keyPath());
+        assertTrue(problemsOf("traffic: {pattern: constant, target_qps: 0.001}\n").isEmpty());
+    }
+
+    @Test
+    void aBackendVersionIsAKeyOfTheBackendSection() {
+        assertTrue(problemsOf("backend: {name: djl, version: '[0.1,1)'}\n").isEmpty(),
+                ConfigFiles.problemsText(problemsOf("backend: {name: djl, version: '[0.1,1)'}\n")));
+        Path file = new ConfigFiles(folder).write("pinned.yaml", "backend:\n  version: 1.2.3\n");
+        assertEquals(java.util.Optional.of("1.2.3"), ConfigFiles.load(file).config().backend().version());
+    }
 }

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -87,16 +86,49 @@ public final class ModelWeights {
      */
     public static ModelWeights fromSafetensors(TransformerConfig config, Path folder, NDManager manager,
             DataType dtype) throws ConfigException {
-        SafetensorsFolder files = SafetensorsFolder.open(folder);
+        Checked checked = check(config, folder);
         Map<String, NDArray> loaded = new HashMap<>();
         Set<String> dtypes = new LinkedHashSet<>();
         long count = 0;
-        List<TensorSpec> specs = WeightLayout.tensors(config);
+        for (Map.Entry<TensorSpec, SafetensorsFolder.Entry> e : checked.entries().entrySet()) {
+            TensorSpec spec = e.getKey();
+            SafetensorsFolder.Entry entry = e.getValue();
+            dtypes.add(entry.dtype());
+            ByteBuffer data = SafetensorsFolder.map(entry);
+            NDArray array = createFromBytes(manager, data, entry.dtype(), new Shape(spec.shape()));
+            loaded.put(spec.name(), place(config, spec, array, dtype));
+            count += spec.elementCount();
+        }
+        Precision stored = dtypes.size() == 1 ? fromSafetensorsDtype(dtypes.iterator().next()) : precisionOf(dtype);
+        return new ModelWeights(config, loaded, count, stored, checked.lmHeadNote());
+    }
+
+    /**
+     * The tensors a folder's safetensors files hold for a model, checked against its config from
+     * the headers alone (every shard's header is read; no weight is).
+     *
+     * @param entries    where each tensor to load is, in layout order
+     * @param lmHeadNote a note about the output projection, or null
+     */
+    public record Checked(Map<TensorSpec, SafetensorsFolder.Entry> entries, String lmHeadNote) {
+    }
+
+    /**
+     * Reads the headers of a Hugging Face folder's safetensors files and checks that every tensor
+     * the config needs is there with its shape, a dtype this backend reads and the byte length
+     * both imply, inside its file.
+     *
+     * @throws ConfigException naming a missing tensor, or one whose shape, dtype or size is wrong, or
+     *                         a file that is not safetensors or is cut short
+     */
+    public static Checked check(TransformerConfig config, Path folder) throws ConfigException {
+        SafetensorsFolder files = SafetensorsFolder.open(folder);
+        Map<TensorSpec, SafetensorsFolder.Entry> entries = new java.util.LinkedHashMap<>();
         String note = null;
         if (config.tiedEmbeddings() && find(files, WeightLayout.LM_HEAD) != null) {
             note = "lm_head.weight in the checkpoint is ignored: tie_word_embeddings is true";
         }
-        for (TensorSpec spec : specs) {
+        for (TensorSpec spec : WeightLayout.tensors(config)) {
             SafetensorsFolder.Entry entry = find(files, spec.name());
             if (entry == null && spec.name().equals(WeightLayout.LM_HEAD)) {
                 // as Hugging Face does for such checkpoints: the output projection is the token embedding
@@ -124,14 +156,9 @@ public final class ModelWeights {
                         + entry.byteLength() + " bytes, expected " + spec.elementCount() * bytes + " for shape "
                         + spec.shapeText() + " in " + entry.dtype());
             }
-            dtypes.add(entry.dtype());
-            ByteBuffer data = SafetensorsFolder.map(entry);
-            NDArray array = createFromBytes(manager, data, entry.dtype(), new Shape(spec.shape()));
-            loaded.put(spec.name(), place(config, spec, array, dtype));
-            count += spec.elementCount();
+            entries.put(spec, entry);
         }
-        Precision stored = dtypes.size() == 1 ? fromSafetensorsDtype(dtypes.iterator().next()) : precisionOf(dtype);
-        return new ModelWeights(config, loaded, count, stored, note);
+        return new Checked(java.util.Collections.unmodifiableMap(entries), note);
     }
 
     private static NDArray createFromBytes(NDManager manager, ByteBuffer data, String dtype, Shape shape) {
