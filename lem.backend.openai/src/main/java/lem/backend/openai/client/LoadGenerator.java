@@ -92,7 +92,7 @@ public final class LoadGenerator {
         List<CompletableFuture<StreamOutcome>> futures = new ArrayList<>(n);
         AtomicInteger inFlight = new AtomicInteger();
         AtomicReference<String> fatal = new AtomicReference<>();
-        Semaphore slots = new Semaphore(openLoop() ? Integer.MAX_VALUE : concurrency);
+        Semaphore slots = openLoop() ? null : new Semaphore(concurrency);
         long start = System.nanoTime();
         try {
             for (int i = 0; i < n; i++) {
@@ -107,7 +107,9 @@ public final class LoadGenerator {
                 if (gone != null) {
                     futures.add(CompletableFuture.completedFuture(
                             StreamOutcome.failure(request.id(), 0, "not sent: " + gone, true)));
-                    slots.release();
+                    if (slots != null) {
+                        slots.release();
+                    }
                     continue;
                 }
                 inFlightAtArrival[i] = inFlight.incrementAndGet();
@@ -118,7 +120,9 @@ public final class LoadGenerator {
                 started.sending(i, send[i]);
                 CompletableFuture<StreamOutcome> f = sender.send(request).whenComplete((o, e) -> {
                     inFlight.decrementAndGet();
-                    slots.release();
+                    if (slots != null) {
+                        slots.release();
+                    }
                     if (o != null && o.fatal()) {
                         fatal.compareAndSet(null, o.error());
                     }
