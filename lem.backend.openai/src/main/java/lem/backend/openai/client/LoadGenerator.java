@@ -30,7 +30,8 @@ public final class LoadGenerator {
     /** Sends one request without blocking; the future completes with its outcome. */
     @FunctionalInterface
     public interface Sender {
-        CompletableFuture<StreamOutcome> send(StreamRequest request);
+        /** @param sendNanos the send instant the generator recorded, for the outcome to carry */
+        CompletableFuture<StreamOutcome> send(StreamRequest request, long sendNanos);
     }
 
     /** Hears each send just before it happens, on the sending thread. */
@@ -118,7 +119,7 @@ public final class LoadGenerator {
                     arrival[i] = send[i];
                 }
                 started.sending(i, send[i]);
-                CompletableFuture<StreamOutcome> f = sender.send(request).whenComplete((o, e) -> {
+                CompletableFuture<StreamOutcome> f = sender.send(request, send[i]).whenComplete((o, e) -> {
                     inFlight.decrementAndGet();
                     if (slots != null) {
                         slots.release();

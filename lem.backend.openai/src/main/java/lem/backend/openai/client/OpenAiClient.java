@@ -157,7 +157,11 @@ public final class OpenAiClient implements AutoCloseable {
      * (failed ones carry their reason); cancelling the future abandons the stream.
      */
     public CompletableFuture<StreamOutcome> stream(StreamRequest request, StreamObserver observer) {
-        long sendNanos = System.nanoTime();
+        return stream(request, observer, System.nanoTime());
+    }
+
+    /** As {@link #stream(StreamRequest, StreamObserver)}, recording {@code sendNanos} as its send instant. */
+    public CompletableFuture<StreamOutcome> stream(StreamRequest request, StreamObserver observer, long sendNanos) {
         byte[] body;
         try {
             body = JSON.writeValueAsBytes(body(request));

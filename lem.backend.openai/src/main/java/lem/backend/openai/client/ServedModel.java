@@ -273,13 +273,13 @@ public final class ServedModel implements LoadedModel {
         LoadGenerator load = concurrency > 0 ? LoadGenerator.closedLoop(concurrency) : LoadGenerator.openLoop(offsets);
         LoadReport report;
         try {
-            report = load.run(streams, request -> {
+            report = load.run(streams, (request, sendNanos) -> {
                 String gone = process == null ? null : process.deathReason();
                 java.util.concurrent.CompletableFuture<StreamOutcome> outcome = gone != null
                         ? java.util.concurrent.CompletableFuture.completedFuture(StreamOutcome.failure(request.id(),
-                                System.nanoTime(), "the server died: " + gone, true))
+                                sendNanos, "the server died: " + gone, true))
                         : client.stream(request, (index, count, readNanos) -> listener
-                                .tokens(new TokenEvent(request.id(), index, count, readNanos)));
+                                .tokens(new TokenEvent(request.id(), index, count, readNanos)), sendNanos);
                 return outcome.thenApply(o -> {
                     listener.requestFinished(result(o, request));
                     return o;

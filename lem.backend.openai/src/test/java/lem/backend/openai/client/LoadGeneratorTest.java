@@ -80,7 +80,7 @@ class LoadGeneratorTest {
         server.chunkDelayMillis = 5;
         int n = 200;
         long[] offsets = ArrivalSchedule.poisson(100, n, 3);
-        LoadReport report = LoadGenerator.openLoop(offsets).run(requests(n), r -> client.stream(r, StreamObserver.NONE),
+        LoadReport report = LoadGenerator.openLoop(offsets).run(requests(n), (r, t) -> client.stream(r, StreamObserver.NONE, t),
                 LoadGenerator.SendListener.NONE);
 
         assertTrue(report.outcomes().stream().noneMatch(StreamOutcome::failed));
@@ -104,7 +104,7 @@ class LoadGeneratorTest {
     void openLoopDoesNotWaitForRequestsInFlight() throws Exception {
         AtomicInteger inFlight = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
-        LoadReport report = LoadGenerator.openLoop(ArrivalSchedule.constant(200, 40)).run(requests(40), r -> {
+        LoadReport report = LoadGenerator.openLoop(ArrivalSchedule.constant(200, 40)).run(requests(40), (r, t) -> {
             most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             return later(r, 150, inFlight);
         }, LoadGenerator.SendListener.NONE);
@@ -118,7 +118,7 @@ class LoadGeneratorTest {
         AtomicInteger inFlight = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
         List<Long> sends = new ArrayList<>();
-        LoadReport report = LoadGenerator.closedLoop(3).run(requests(30), r -> {
+        LoadReport report = LoadGenerator.closedLoop(3).run(requests(30), (r, t) -> {
             most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             return later(r, 10, inFlight);
         }, (i, nanos) -> sends.add(nanos));
@@ -134,7 +134,7 @@ class LoadGeneratorTest {
         server.maxRunning(1);
         server.chunkDelayMillis = 10; // about 30-40 ms a request: at most ~30 requests/s
         LoadReport report = LoadGenerator.openLoop(ArrivalSchedule.constant(100, 60)).run(requests(60),
-                r -> client.stream(r, StreamObserver.NONE), LoadGenerator.SendListener.NONE);
+                (r, t) -> client.stream(r, StreamObserver.NONE, t), LoadGenerator.SendListener.NONE);
         System.out.println("saturated: " + report.figures());
         assertTrue(report.saturation().isPresent(), report.figures().toString());
         assertEquals("true", report.figures().get("load.saturated"));
@@ -146,7 +146,7 @@ class LoadGeneratorTest {
         serve();
         server.chunkDelayMillis = 10;
         LoadReport report = LoadGenerator.openLoop(ArrivalSchedule.constant(15, 30)).run(requests(30),
-                r -> client.stream(r, StreamObserver.NONE), LoadGenerator.SendListener.NONE);
+                (r, t) -> client.stream(r, StreamObserver.NONE, t), LoadGenerator.SendListener.NONE);
         assertTrue(report.saturation().isEmpty(), report.figures().toString());
         assertEquals(15, Double.parseDouble(report.figures().get("load.achieved_rate_per_s")), 15 * 0.2);
     }
@@ -166,7 +166,7 @@ class LoadGeneratorTest {
     @Test
     void aFatalOutcomeStopsSendingAndTheRestAreReportedUnsent() throws Exception {
         AtomicInteger sent = new AtomicInteger();
-        LoadReport report = LoadGenerator.closedLoop(1).run(requests(5), r -> {
+        LoadReport report = LoadGenerator.closedLoop(1).run(requests(5), (r, t) -> {
             sent.incrementAndGet();
             return CompletableFuture.completedFuture(StreamOutcome.failure(r.id(), System.nanoTime(), "refused", true));
         }, LoadGenerator.SendListener.NONE);
