@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,43 +18,20 @@ import lem.api.backend.BackendException;
 import lem.api.backend.BackendSettings;
 import lem.api.backend.BatchingMode;
 import lem.api.backend.DecodeSettings;
-import lem.api.backend.GenerationListener;
 import lem.api.backend.GenerationRequest;
 import lem.api.backend.GenerationResult;
 import lem.api.backend.LoadedModel;
 import lem.api.backend.Prompt;
 import lem.api.backend.RequestResult;
-import lem.api.backend.TokenEvent;
 import lem.api.model.ModelSpec;
 import lem.api.model.Precision;
 import lem.backend.openai.client.FakeOpenAiServer;
+import lem.runtime.results.RequestTimeline;
+import lem.runtime.results.TimelineRecorder;
+import lem.runtime.results.TokenArrival;
 
 class OpenAiBackendTest {
     static final DecodeSettings FIXED_8 = new DecodeSettings(0, 0, 1, 1, 1, 8, 8);
-
-    /** What a runtime listener sees. */
-    static final class Recorder implements GenerationListener {
-        final List<String> started = new CopyOnWriteArrayList<>();
-        final List<Long> startNanos = new CopyOnWriteArrayList<>();
-        final List<TokenEvent> tokens = new CopyOnWriteArrayList<>();
-        final List<RequestResult> finished = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void requestStarted(String requestId, long timestampNanos) {
-            started.add(requestId);
-            startNanos.add(timestampNanos);
-        }
-
-        @Override
-        public void tokens(TokenEvent event) {
-            tokens.add(event);
-        }
-
-        @Override
-        public void requestFinished(RequestResult result) {
-            finished.add(result);
-        }
-    }
 
     private final FakeOpenAiServer server;
     @TempDir
@@ -87,7 +63,7 @@ class OpenAiBackendTest {
     void attachedServerGivesEveryRequestItsTimesTokensArrivalAndMetrics() throws Exception {
         server.chunkPattern = new int[] { 1, 2 };
         server.chunkDelayMillis = 5;
-        Recorder recorder = new Recorder();
+        TimelineRecorder recorder = new TimelineRecorder();
         try (LoadedModel model = open(Map.of("url", server.url(), "log_dir", logs.toString(), "metrics_interval_ms", 20,
                 "device_ids", List.of("GPU-1234")))) {
             assertEquals("served-model", model.description().name());
@@ -103,15 +79,17 @@ class OpenAiBackendTest {
                 long queue = Long.parseLong(result.notes().get("request." + r.requestId() + ".queue_nanos"));
                 assertEquals(r.startNanos(), arrival + queue, "send = arrival + time the client held it");
                 assertTrue(r.startNanos() < r.firstTokenNanos() && r.firstTokenNanos() < r.endNanos());
-                int streamed = recorder.tokens.stream().filter(t -> t.requestId().equals(r.requestId()))
-                        .mapToInt(TokenEvent::tokenCount).sum();
-                assertEquals(8, streamed, "token events add up to the output");
+                RequestTimeline timeline = recorder.finished().stream()
+                        .filter(t -> t.requestId().equals(r.requestId())).findFirst().orElseThrow();
+                assertEquals(8, timeline.tokenEvents().stream().mapToInt(TokenArrival::tokenCount).sum(),
+                        "token events add up to the output");
+                assertEquals(r.firstTokenNanos(), timeline.tokenEvents().get(0).timestampNanos());
             }
             long r0 = Long.parseLong(result.notes().get("request.r0.arrival_nanos"));
             long r5 = Long.parseLong(result.notes().get("request.r5.arrival_nanos"));
             assertEquals(100_000_000L, r5 - r0, "arrivals follow the plan's offsets");
-            assertEquals(6, recorder.started.size());
-            assertEquals(6, recorder.finished.size());
+            assertEquals(6, recorder.finished().size());
+            assertTrue(recorder.unfinished().isEmpty());
             assertEquals("logprobs", result.notes().get("token_count_method"));
             assertEquals("open", result.notes().get("load.mode"));
             assertEquals("attached", result.notes().get("server.mode"));
@@ -128,7 +106,7 @@ class OpenAiBackendTest {
         server.chunkDelayMillis = 5;
         try (LoadedModel model = open(Map.of("url", server.url(), "log_dir", logs.toString(), "load_mode", "closed",
                 "concurrency", 2, "metrics", false))) {
-            GenerationResult result = model.generate(requests(6, 0), FIXED_8, new Recorder());
+            GenerationResult result = model.generate(requests(6, 0), FIXED_8, new TimelineRecorder());
             assertEquals("closed", result.notes().get("load.mode"));
             assertEquals("2", result.notes().get("load.in_flight_max"));
         }
@@ -136,7 +114,7 @@ class OpenAiBackendTest {
 
     @Test
     void aServerThatGoesAwayEndsTheRunWithTheReasonAndKeepsFinishedRequests() throws Exception {
-        Recorder recorder = new Recorder();
+        TimelineRecorder recorder = new TimelineRecorder();
         try (LoadedModel model = open(Map.of("url", server.url(), "log_dir", logs.toString(), "load_mode", "closed",
                 "concurrency", 1, "metrics", false))) {
             model.generate(requests(1, 0), FIXED_8, recorder);
@@ -145,9 +123,10 @@ class OpenAiBackendTest {
                     () -> model.generate(requests(4, 0), FIXED_8, recorder));
             assertTrue(e.getMessage().contains("went away") && e.getMessage().contains("cannot connect"), e.getMessage());
         }
-        assertEquals(5, recorder.finished.size(), "every request is reported, finished or not");
-        assertEquals(null, recorder.finished.get(0).error());
-        assertTrue(recorder.finished.get(4).error().startsWith("not sent"), recorder.finished.get(4).error());
+        List<RequestTimeline> finished = recorder.finished();
+        assertEquals(5, finished.size(), "every request is reported, finished or not");
+        assertEquals(null, finished.get(0).error());
+        assertTrue(finished.get(4).error().startsWith("not sent"), finished.get(4).error());
     }
 
     @Test
