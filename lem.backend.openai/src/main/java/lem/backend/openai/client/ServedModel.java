@@ -131,7 +131,7 @@ public final class ServedModel implements LoadedModel {
                 cuda.stream().filter(d -> d.startsWith("GPU-") || d.startsWith("MIG-")).forEach(deviceIds::add);
             }
             List<String> command = launcher.command(options.text("executable", launcher.defaultExecutable()), options,
-                    served, host, port, logFolder);
+                    spec, served, host, port, logFolder);
             process = ServerProcess.start(command, env, logFolder.resolve(backend + "-server.log"));
             url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
             notes.put("server.mode", "launched");

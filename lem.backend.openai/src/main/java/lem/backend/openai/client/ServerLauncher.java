@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 
 import lem.api.backend.BackendException;
+import lem.api.model.ModelSpec;
 
 /** How one kind of server is started: its launch keys and the command they make. */
 public interface ServerLauncher {
@@ -18,9 +19,10 @@ public interface ServerLauncher {
      * The command that serves {@code model} on {@code host:port}.
      *
      * @param executable the program to run (the config's {@code executable}, else the default)
+     * @param spec       the model the config asks for (its precision and quantisation are defaults)
      * @param logFolder  where the server's log goes, for files the command needs (an options YAML)
      */
-    List<String> command(String executable, ServerOptions options, String model, String host, int port,
+    List<String> command(String executable, ServerOptions options, ModelSpec spec, String model, String host, int port,
             Path logFolder) throws BackendException;
 
     /** The program run when {@code executable} is not set. */

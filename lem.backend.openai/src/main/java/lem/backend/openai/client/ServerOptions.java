@@ -165,4 +165,39 @@ public final class ServerOptions {
         }
         return (Map<String, Object>) v;
     }
+
+    /** Adds {@code flag value} to a command line when {@code key} is set to a whole number >= 1. */
+    public void addInteger(List<String> command, String key, String flag) throws BackendException {
+        if (has(key)) {
+            command.add(flag);
+            command.add(Long.toString(integer(key, 0, 1)));
+        }
+    }
+
+    /** Adds {@code flag value} when {@code key} is set to a number in [min, max]. */
+    public void addDecimal(List<String> command, String key, String flag, double min, double max)
+            throws BackendException {
+        if (has(key)) {
+            command.add(flag);
+            command.add(Double.toString(decimal(key, 0, min, max)));
+        }
+    }
+
+    /** Adds {@code flag value} when {@code key} is set. */
+    public void addText(List<String> command, String key, String flag) throws BackendException {
+        if (has(key)) {
+            command.add(flag);
+            command.add(text(key, ""));
+        }
+    }
+
+    /** Adds {@code on} when {@code key} is true, {@code off} (when not null) when false. */
+    public void addToggle(List<String> command, String key, String on, String off) throws BackendException {
+        Boolean value = flag(key);
+        if (Boolean.TRUE.equals(value)) {
+            command.add(on);
+        } else if (Boolean.FALSE.equals(value) && off != null) {
+            command.add(off);
+        }
+    }
 }

@@ -5,8 +5,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -378,8 +376,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
     /**
      * The stand-in for {@code vllm serve MODEL --port N ...} and {@code trtllm-serve MODEL --port N
      * ...}: serves MODEL on the port until killed. It writes its arguments and
-     * {@code CUDA_VISIBLE_DEVICES} to the log (stdout) and, when the environment variable
-     * {@code FAKE_ARGS_FILE} names a file, to that file. {@code FAKE_FAILURE} picks a
+     * {@code CUDA_VISIBLE_DEVICES} to the log (stdout). {@code FAKE_FAILURE} picks a
      * {@link Failure}; {@code FAKE_EXIT_AT_START} makes it exit with code 7 before listening;
      * {@code FAKE_START_DELAY_MS} delays listening (model loading).
      */
@@ -387,11 +384,6 @@ public final class FakeOpenAiServer implements AutoCloseable {
         List<String> list = new ArrayList<>(Arrays.asList(args));
         System.out.println("INFO fake server args: " + String.join(" ", list));
         System.out.println("INFO CUDA_VISIBLE_DEVICES=" + System.getenv("CUDA_VISIBLE_DEVICES"));
-        String argsFile = System.getenv("FAKE_ARGS_FILE");
-        if (argsFile != null) {
-            Files.writeString(Path.of(argsFile), String.join("\n", list) + "\nCUDA_VISIBLE_DEVICES="
-                    + System.getenv("CUDA_VISIBLE_DEVICES") + "\n");
-        }
         if (System.getenv("FAKE_EXIT_AT_START") != null) {
             System.out.println("ERROR CUDA out of memory (fake)");
             System.exit(7);
