@@ -5,23 +5,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
 import org.osgi.service.component.annotations.Component;
 
 import lem.api.backend.BackendException;
-import lem.api.backend.BackendInfo;
-import lem.api.backend.BackendSettings;
 import lem.api.backend.InferenceBackend;
 import lem.api.backend.InferenceBackendService;
-import lem.api.backend.LoadedModel;
-import lem.api.backend.Parallelism;
 import lem.api.model.ModelSpec;
-import lem.backend.openai.client.ServedModel;
-import lem.backend.openai.client.ServerBackends;
-import lem.backend.openai.client.ServerLauncher;
+import lem.backend.openai.client.LaunchingBackend;
 import lem.backend.openai.client.ServerOptions;
 
 /**
@@ -31,44 +24,17 @@ import lem.backend.openai.client.ServerOptions;
  */
 @Component(service = InferenceBackend.class)
 @InferenceBackendService(name = TensorRtBackend.NAME)
-public class TensorRtBackend implements InferenceBackend, ServerLauncher {
+public class TensorRtBackend extends LaunchingBackend {
     public static final String NAME = "tensorrt";
     static final Set<String> KEYS = Set.of("max_batch_size", "max_num_tokens", "max_seq_len", "tp_size", "pp_size",
             "kv_cache_free_gpu_memory_fraction", "enable_chunked_prefill", "extra_llm_api_options", "extra_args");
     /** The options YAML lem writes when chunked prefill is set (with the user's YAML copied in). */
     static final String OPTIONS_FILE = "trtllm-extra-options.yaml";
 
-    @Override
-    public BackendInfo info() {
-        return new BackendInfo(NAME, "TensorRT-LLM's trtllm-serve, attached by URL or launched",
-                "TensorRT-LLM (OpenAI-compatible HTTP/SSE)", ServerBackends.capabilities(
-                        EnumSet.of(Parallelism.NONE, Parallelism.TENSOR, Parallelism.PIPELINE), Set.of("served", "local")));
-    }
-
-    @Override
-    public LoadedModel open(ModelSpec model, BackendSettings settings) throws BackendException {
-        return ServedModel.open(NAME, model, settings, this, true);
-    }
-
-    @Override
-    public String program() {
-        return "trtllm-serve";
-    }
-
-    @Override
-    public Set<String> launchKeys() {
-        return KEYS;
-    }
-
-    @Override
-    public String defaultExecutable() {
-        return "trtllm-serve";
-    }
-
-    /** trtllm-serve's Prometheus page; its {@code /metrics} is JSON iteration statistics. */
-    @Override
-    public String metricsPath() {
-        return "/prometheus/metrics";
+    /** trtllm-serve's Prometheus page is {@code /prometheus/metrics}; its {@code /metrics} is JSON iteration statistics. */
+    public TensorRtBackend() {
+        super(NAME, "TensorRT-LLM's trtllm-serve, attached by URL or launched", "TensorRT-LLM (OpenAI-compatible HTTP/SSE)",
+                "trtllm-serve", "trtllm-serve", "/prometheus/metrics", KEYS);
     }
 
     @Override

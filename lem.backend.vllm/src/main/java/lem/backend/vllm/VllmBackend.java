@@ -2,7 +2,6 @@ package lem.backend.vllm;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
@@ -12,16 +11,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import lem.api.backend.BackendException;
-import lem.api.backend.BackendInfo;
-import lem.api.backend.BackendSettings;
 import lem.api.backend.InferenceBackend;
 import lem.api.backend.InferenceBackendService;
-import lem.api.backend.LoadedModel;
-import lem.api.backend.Parallelism;
 import lem.api.model.ModelSpec;
-import lem.backend.openai.client.ServedModel;
-import lem.backend.openai.client.ServerBackends;
-import lem.backend.openai.client.ServerLauncher;
+import lem.backend.openai.client.LaunchingBackend;
 import lem.backend.openai.client.ServerOptions;
 
 /**
@@ -31,43 +24,16 @@ import lem.backend.openai.client.ServerOptions;
  */
 @Component(service = InferenceBackend.class)
 @InferenceBackendService(name = VllmBackend.NAME)
-public class VllmBackend implements InferenceBackend, ServerLauncher {
+public class VllmBackend extends LaunchingBackend {
     public static final String NAME = "vllm";
     static final Set<String> KEYS = Set.of("dtype", "tensor_parallel_size", "pipeline_parallel_size",
             "gpu_memory_utilization", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "enable_prefix_caching",
             "enable_chunked_prefill", "kv_cache_dtype", "quantization", "enforce_eager", "speculative_config",
             "extra_args");
 
-    @Override
-    public BackendInfo info() {
-        return new BackendInfo(NAME, "vLLM's OpenAI-compatible server, attached by URL or launched (vllm serve)",
-                "vLLM (OpenAI-compatible HTTP/SSE)", ServerBackends.capabilities(
-                        EnumSet.of(Parallelism.NONE, Parallelism.TENSOR, Parallelism.PIPELINE), Set.of("served", "local")));
-    }
-
-    @Override
-    public LoadedModel open(ModelSpec model, BackendSettings settings) throws BackendException {
-        return ServedModel.open(NAME, model, settings, this, true);
-    }
-
-    @Override
-    public String program() {
-        return "vllm serve";
-    }
-
-    @Override
-    public Set<String> launchKeys() {
-        return KEYS;
-    }
-
-    @Override
-    public String defaultExecutable() {
-        return "vllm";
-    }
-
-    @Override
-    public String metricsPath() {
-        return "/metrics";
+    public VllmBackend() {
+        super(NAME, "vLLM's OpenAI-compatible server, attached by URL or launched (vllm serve)",
+                "vLLM (OpenAI-compatible HTTP/SSE)", "vllm serve", "vllm", "/metrics", KEYS);
     }
 
     @Override
