@@ -173,6 +173,12 @@ final class ConfigSchema {
             "carbon", section(
                     "country", country(),
                     "pue", number(1.0, Range.atLeast(1.0))),
+            // service-level objectives: a request meeting every one given counts towards goodput
+            "slo", section(
+                    "ttft_ms", number(null, Range.above(0)),
+                    "itl_ms", number(null, Range.above(0)),
+                    "tpot_ms", number(null, Range.above(0)),
+                    "e2e_ms", number(null, Range.above(0))),
             "output", section(
                     "dir", string("results", false)));
 

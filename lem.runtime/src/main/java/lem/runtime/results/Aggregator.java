@@ -51,6 +51,7 @@ public final class Aggregator {
         methods.put("energy_expected_error", "each figure's expected_error_joules is the source's own bound over its "
                 + "window (NVML: the counter's steps located after each edge to a few ms, times the power there); "
                 + "null where the source states none");
+        methods.put("goodput", Goodput.RULE);
         methods.put("failed_request_tokens", "tokens of failed requests count towards neither throughput nor energy "
                 + "per token");
         methods.put("energy_adjusted", "per device, max(0, raw - baseline mean power x window duration)");
@@ -162,9 +163,31 @@ public final class Aggregator {
             warnings.addAll(overall.warnings());
         }
         RawResult first = byCycle.firstEntry().getValue().get(0);
+        Goodput goodput = Goodput.of(objectives(experimentDir, warnings),
+                cycles.stream().flatMap(c -> c.requests().stream()).toList(), overall == null ? 0 : overall.windowNanos());
         return new AggregatedResult(RawResult.SCHEMA_VERSION, experimentId, nameOf(experimentDir, experimentId), complete,
                 included.size(), processesPerCycle, first.backend(), first.model(), methods(), entries, cycles, overall,
-                statistics, first.flopsChain(), List.copyOf(new java.util.LinkedHashSet<>(warnings)));
+                statistics, first.flopsChain(), List.copyOf(new java.util.LinkedHashSet<>(warnings)), goodput);
+    }
+
+    /** The {@code slo} objectives of the experiment's stored config, ms by name; none when it has no config.json. */
+    private static Map<String, Double> objectives(Path experimentDir, List<String> warnings) {
+        Path config = experimentDir.resolve(ResultsDirectory.CONFIG_FILE);
+        Map<String, Double> objectives = new TreeMap<>();
+        if (!Files.isRegularFile(config)) {
+            return objectives;
+        }
+        try {
+            var slo = ResultsJson.mapper().readTree(config.toFile()).at("/config/slo");
+            slo.fields().forEachRemaining(e -> {
+                if (e.getValue().isNumber()) {
+                    objectives.put(e.getKey(), e.getValue().asDouble());
+                }
+            });
+        } catch (IOException e) {
+            warnings.add(ResultsDirectory.CONFIG_FILE + " could not be read (" + e.getMessage() + "): no goodput");
+        }
+        return objectives;
     }
 
     private static String nameOf(Path experimentDir, String experimentId) {

@@ -168,6 +168,7 @@ public final class MetricsCalculator {
                         gaps.length == 0 ? null : gapSum / gaps.length / 1e6, gaps.length,
                         multiTokenChunks(request), request.finishReason(), request.error(),
                         millis(request.startNanos() - request.arrivalNanos()),
+                        gaps.length == 0 ? null : java.util.Arrays.stream(gaps).max().getAsLong() / 1e6,
                         measured ? requestEnergy.getOrDefault(raw.process() + "/" + request.requestId(), 0.0) : null));
             }
         }

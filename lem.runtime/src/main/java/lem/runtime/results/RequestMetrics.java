@@ -19,10 +19,11 @@ package lem.runtime.results;
  * @param finishReason      why it stopped
  * @param error             what went wrong, or null
  * @param queueMs           arrival to start
+ * @param itlMaxMs          the longest of this request's raw inter-token gaps, or null without one
  * @param energyJoules      the request's share of the window's energy (each instant's energy shared
  *                          equally among the requests in flight), or null without energy figures
  */
 public record RequestMetrics(int cycle, int process, String requestId, int inputTokens, int outputTokens,
         Double ttftMs, Double tpotMs, Double e2eMs, Double decodeMs, Double itlMeanMs, int itlGaps,
-        int multiTokenChunks, String finishReason, String error, Double queueMs, Double energyJoules) {
+        int multiTokenChunks, String finishReason, String error, Double queueMs, Double itlMaxMs, Double energyJoules) {
 }

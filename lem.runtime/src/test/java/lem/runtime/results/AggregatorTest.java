@@ -162,4 +162,37 @@ class AggregatorTest {
         ResultsFileException error = assertThrows(ResultsFileException.class, directory::aggregate);
         assertTrue(error.getMessage().contains("holds no raw results"), error.getMessage());
     }
+
+    /**
+     * Four requests, all arriving at 0, window 0-2 s, objectives TTFT 150 ms and ITL 60 ms:
+     * a (TTFT 100, gaps 50, 50) is good; b (TTFT 200) misses TTFT; c (TTFT 100, a 70 ms gap) misses
+     * ITL; d failed and misses both. Goodput: 1 of 4, 0.5 good requests per second.
+     */
+    @Test
+    void goodputCountsTheRequestsThatMeetEveryObjective() throws Exception {
+        ResultsDirectory directory = ResultsDirectory.create(root, "slo", "slo");
+        directory.writeConfig(Map.of("config", Map.of("slo", java.util.Collections.unmodifiableMap(
+                new java.util.HashMap<>(Map.of("ttft_ms", 150.0, "itl_ms", 60.0))))));
+        RequestTimeline good = request("a", 4, 0, 200 * MS, at(100 * MS, 1), at(150 * MS, 1), at(200 * MS, 1));
+        RequestTimeline slowFirst = request("b", 4, 0, 300 * MS, at(200 * MS, 1), at(250 * MS, 1), at(300 * MS, 1));
+        RequestTimeline slowGap = request("c", 4, 0, 220 * MS, at(100 * MS, 1), at(150 * MS, 1), at(220 * MS, 1));
+        RequestTimeline failed = new RequestTimeline("d", 4, 0, 0, 0, 50 * MS, List.of(), "error", "reset");
+        directory.writeRaw(Fixtures.raw("slo", 1, 0, 0, 2 * S, List.of(good, slowFirst, slowGap, failed), List.of(),
+                List.of(), null));
+
+        Goodput goodput = Aggregator.aggregate(directory.path()).goodput();
+
+        assertEquals(Map.of("itl_ms", 60.0, "ttft_ms", 150.0), goodput.objectivesMs());
+        assertEquals(4, goodput.requests());
+        assertEquals(1, goodput.goodRequests());
+        assertEquals(0.25, goodput.goodShare(), EPS);
+        assertEquals(0.5, goodput.goodRequestsPerSecond(), EPS);
+        assertEquals(Map.of("itl_ms", 2L, "ttft_ms", 2L), goodput.missedBy());
+    }
+
+    @Test
+    void withoutObjectivesThereIsNoGoodput() throws Exception {
+        ResultsDirectory directory = twoProcesses("no-slo", 1 * S, 5 * S);
+        assertEquals(null, Aggregator.aggregate(directory.path()).goodput());
+    }
 }
