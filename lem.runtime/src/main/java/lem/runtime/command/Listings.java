@@ -28,10 +28,23 @@ public final class Listings {
         }
     }
 
-    public record Backends(List<BackendRow> backends) implements Table {
+    /**
+     * @param unusablePlugins jars in the plugins folder that are not installed, and why
+     *                        (a truncated copy would otherwise be silently missing here)
+     */
+    public record Backends(List<BackendRow> backends, List<String> unusablePlugins) implements Table {
+        public Backends(List<BackendRow> backends) {
+            this(backends, List.of());
+        }
+
         @Override
         public String title() {
             return "Inference backends";
+        }
+
+        @Override
+        public List<String> footer() {
+            return unusablePlugins.stream().map(jar -> "warning: " + jar).toList();
         }
 
         @Override

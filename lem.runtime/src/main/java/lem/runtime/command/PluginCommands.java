@@ -24,6 +24,7 @@ import lem.api.flops.Workload;
 import lem.api.model.ModelDescription;
 import lem.api.model.Precision;
 import lem.runtime.plugin.PluginCatalog;
+import lem.runtime.plugin.PluginFolder;
 import lem.runtime.results.FlopsAttempt;
 import lem.runtime.run.FlopsChain;
 
@@ -32,19 +33,25 @@ import lem.runtime.run.FlopsChain;
         "osgi.command.function=backends", "osgi.command.function=energy", "osgi.command.function=flops" })
 public class PluginCommands {
     private final PluginCatalog catalog;
+    private final BundleContext context;
 
     @Activate
     public PluginCommands(BundleContext context) {
         this.catalog = new PluginCatalog(context);
+        this.context = context;
     }
 
     PluginCommands(PluginCatalog catalog) {
         this.catalog = catalog;
+        this.context = null;
     }
 
-    @Descriptor("list the registered inference backends with their bundle, version and state")
+    @Descriptor("list the registered inference backends with their bundle, version and state,"
+            + " and the jars in plugins/ that could not be installed")
     public Listings.Backends backends() {
-        return new Listings.Backends(catalog.backends().stream().map(Listings.BackendRow::of).toList());
+        return new Listings.Backends(catalog.backends().stream().map(Listings.BackendRow::of).toList(),
+                context == null ? List.of()
+                        : PluginFolder.unusable(context).stream().map(PluginFolder.Unusable::toString).toList());
     }
 
     @Descriptor("list the registered energy sources, whether each can measure on this host, and why not")

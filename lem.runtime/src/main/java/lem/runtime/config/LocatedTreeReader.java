@@ -35,8 +35,8 @@ final class LocatedTreeReader {
         }
     }
 
-    /** The largest config file read; far above any hand-written config. */
-    static final long MAX_CONFIG_BYTES = 8L * 1024 * 1024;
+    /** The largest config file read: the YAML parser's own limit (3 Mi code points), in bytes. */
+    static final long MAX_CONFIG_BYTES = 3L * 1024 * 1024;
 
     private static final Pattern SNAKEYAML_MARK = Pattern.compile(" in '[^']*', line (\\d+), column");
     private static final Pattern MALFORMED_NUMBER = Pattern.compile("Malformed numeric value '([^']*)'");

@@ -162,7 +162,7 @@ class ConfigFileReadingTest {
         Path big = folder.resolve("big.yaml");
         Files.write(big, new byte[(int) LocatedTreeReader.MAX_CONFIG_BYTES + 1]);
         ConfigProblem problem = onlyProblem(ConfigFiles.load(big));
-        assertTrue(problem.message().contains("larger than the 8.0 MiB a config file may be"), problem.message());
+        assertTrue(problem.message().contains("larger than the 3.0 MiB a config file may be"), problem.message());
     }
 
     @Test
