@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
@@ -39,11 +40,11 @@ final class LocatedTreeReader {
     static final long MAX_CONFIG_BYTES = 3L * 1024 * 1024;
 
     private static final Pattern SNAKEYAML_MARK = Pattern.compile(" in '[^']*', line (\\d+), column");
-    private static final Pattern MALFORMED_NUMBER = Pattern.compile("Malformed numeric value '([^']*)'");
+    /** How YAML (Malformed numeric value) and JSON (Non-standard token) parsers name .nan, NaN, .inf. */
+    private static final Pattern MALFORMED_NUMBER = Pattern.compile(
+            "(?:Malformed numeric value|Non-standard token) '([^']*)'");
 
     private final String displayName;
-    /** The key path being read, for errors that abort parsing. */
-    private String currentPath = "";
     private final Map<String, Provenance> origins = new LinkedHashMap<>();
     private final List<ConfigProblem> problems = new ArrayList<>();
 
@@ -202,7 +203,6 @@ final class LocatedTreeReader {
                 ConfigLayer.forEachPath(keyPath, map.get(key), origins::remove);
             }
             origins.put(keyPath, Provenance.inFile(displayName, line));
-            currentPath = keyPath;
             parser.nextToken();
             putOrRefuse(parser, map, key, keyPath);
         }
@@ -216,7 +216,6 @@ final class LocatedTreeReader {
         for (int index = 0; parser.nextToken() != JsonToken.END_ARRAY; index++) {
             String itemPath = path + "[" + index + "]";
             int line = parser.currentTokenLocation().getLineNr();
-            currentPath = itemPath;
             origins.put(itemPath, Provenance.inFile(displayName, line));
             try {
                 list.add(readValue(parser, itemPath));
@@ -303,11 +302,13 @@ final class LocatedTreeReader {
         if (number.find()) {
             String token = number.group(1);
             String lower = token.toLowerCase(Locale.ROOT);
-            String where = currentPath.isEmpty() ? "" : currentPath + ": ";
+            String path = syntax.getProcessor() instanceof JsonParser failed
+                    ? pathOf(failed.getParsingContext()) : "";
+            String where = path.isEmpty() ? "" : path + ": ";
             if (lower.endsWith("nan")) {
                 return where + token + " is NaN (not a number), which no setting accepts; give a number";
             }
-            if (lower.endsWith("inf")) {
+            if (lower.endsWith("inf") || lower.endsWith("infinity")) {
                 return where + token + " is " + (lower.startsWith("-") ? "minus " : "") + "infinity,"
                         + " which no setting accepts; give a finite number";
             }
@@ -333,6 +334,19 @@ final class LocatedTreeReader {
             reason.append(reason.length() == 0 ? "" : "; ").append(line.trim());
         }
         return "YAML syntax error: " + (reason.length() == 0 ? "unreadable" : reason);
+    }
+
+    /** The key path the parser was at ({@code decoder.temperature}, {@code prompts.inline[2]}). */
+    private static String pathOf(JsonStreamContext context) {
+        StringBuilder path = new StringBuilder();
+        for (JsonStreamContext step = context; step != null && !step.inRoot(); step = step.getParent()) {
+            if (step.inArray()) {
+                path.insert(0, "[" + Math.max(0, step.getCurrentIndex()) + "]");
+            } else if (step.getCurrentName() != null) {
+                path.insert(0, step.getCurrentName() + (path.length() == 0 || path.charAt(0) == '[' ? "" : "."));
+            }
+        }
+        return path.toString();
     }
 
     /** Cuts a message before its first quoted excerpt of the file. */

@@ -119,6 +119,10 @@ class ConfigFileReadingTest {
 
         ConfigProblem inf = onlyProblem(load("decoder:\n  temperature: -.Inf\n"));
         assertTrue(inf.message().contains("-.Inf is minus infinity"), inf.message());
+
+        Path json = new ConfigFiles(folder).write("exp.json", "{\"decoder\": {\"temperature\": NaN}}\n");
+        ConfigProblem jsonNan = onlyProblem(ConfigFiles.load(json));
+        assertTrue(jsonNan.message().startsWith("decoder.temperature: NaN is NaN (not a number)"), jsonNan.message());
     }
 
     @Test
