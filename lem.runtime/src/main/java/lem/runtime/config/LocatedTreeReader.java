@@ -319,7 +319,9 @@ final class LocatedTreeReader {
         }
         if (json) {
             // Jackson quotes the offending token of the file: cut before it
-            return "JSON syntax error: " + withoutQuotedText(firstLine(message));
+            String reason = firstLine(message).replaceAll(" \\(start marker at \\[Source:.*\\]\\)", "")
+                    .replaceAll(" \\('.{1,2}' \\(code \\d+\\)\\)", "");
+            return "JSON syntax error: " + withoutQuotedText(reason);
         }
         // SnakeYAML: context and problem, each followed by its mark (" in 'reader', line n") and
         // an excerpt of the file (indented lines), which is left out
@@ -353,6 +355,9 @@ final class LocatedTreeReader {
     private static String withoutQuotedText(String message) {
         int quote = message.indexOf('\'');
         String cut = quote < 0 ? message : message.substring(0, quote);
+        if (cut.chars().filter(c -> c == '(').count() > cut.chars().filter(c -> c == ')').count()) {
+            cut = cut.substring(0, cut.lastIndexOf('('));
+        }
         cut = cut.replaceAll("[\\s,;:(]+$", "");
         return cut.isEmpty() ? "unreadable" : cut;
     }

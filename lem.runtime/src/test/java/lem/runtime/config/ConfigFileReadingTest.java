@@ -211,8 +211,21 @@ class ConfigFileReadingTest {
         assertTrue(text.contains("text.yaml:1: the top level must be a map of keys (model:, batching:,"
                 + " ...), got a text"), text);
         assertTrue(text.contains("broken.json:1: JSON syntax error: Unrecognized token"), text);
+        assertFalse(text.contains("Source") || text.contains("REDACTED"), text);
         assertTrue(text.contains("broken.yaml:2: YAML syntax error: while parsing a flow sequence; expected ','"
                 + " or ']', but got <stream end>"), text);
+    }
+
+    @Test
+    void jsonSyntaxErrorsKeepTheirReasonWithoutParserInternals() {
+        ConfigFiles files = new ConfigFiles(folder);
+        ConfigProblem open = onlyProblem(ConfigFiles.load(files.write("open.json", "{\"cycles\": 2\n")));
+        assertEquals("JSON syntax error: Unexpected end-of-input: expected close marker for Object", open.message());
+        ConfigProblem comma = onlyProblem(ConfigFiles.load(files.write("comma.json", "{\"a\": [1, ]}\n")));
+        assertEquals("JSON syntax error: Unexpected character: expected a valid value", comma.message());
+        ConfigProblem two = onlyProblem(ConfigFiles.load(files.write("two.json", "{\"cycles\": 2}\n{}\n")));
+        assertEquals(2, two.line());
+        assertEquals("JSON syntax error: more than one JSON value; a config file holds one object", two.message());
     }
 
     @Test
