@@ -23,6 +23,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import lem.runtime.command.CommandFailure;
+import lem.runtime.plugin.PluginFolder;
 
 /**
  * {@code lem <command> <args>}: runs one {@code lem:} command without the interactive shell and
@@ -147,7 +148,8 @@ public class OneShotCommand {
         }
         long pluginsDeadline = System.nanoTime() + PLUGINS_TIMEOUT_NANOS;
         for (File jar : jars) {
-            while (!started(jar) && System.nanoTime() < pluginsDeadline) {
+            // a truncated jar or one that is no bundle is never installed: lem backends names it
+            while (PluginFolder.isBundle(jar.toPath()) && !started(jar) && System.nanoTime() < pluginsDeadline) {
                 Thread.sleep(50);
             }
         }

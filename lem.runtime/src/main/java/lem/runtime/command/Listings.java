@@ -32,25 +32,29 @@ public final class Listings {
 
     /**
      * @param clashes one line per backend name that several bundles register: which of them a run uses
+     * @param unusablePlugins jars in the plugins folder that are not installed, and why
+     *                        (a truncated copy would otherwise be silently missing here)
      */
-    public record Backends(List<BackendRow> backends, List<String> clashes) implements Table {
+    public record Backends(List<BackendRow> backends, List<String> clashes, List<String> unusablePlugins)
+            implements Table {
         public Backends {
             backends = List.copyOf(backends);
             clashes = List.copyOf(clashes);
+            unusablePlugins = List.copyOf(unusablePlugins);
         }
 
         public Backends(List<BackendRow> backends) {
-            this(backends, List.of());
+            this(backends, List.of(), List.of());
         }
 
-        /** The rows, and a clash line for each name that more than one bundle registers. */
-        static Backends of(List<PluginService<InferenceBackend>> services) {
+        /** The rows, a clash line for each name that more than one bundle registers, and the unusable jars. */
+        static Backends of(List<PluginService<InferenceBackend>> services, List<String> unusablePlugins) {
             List<String> clashes = new ArrayList<>();
             PluginCatalog.clashes(services).forEach((name, same) -> clashes.add("clash: backend '" + name
                     + "' is registered by " + same.size() + " bundles (" + BackendChoice.describe(same) + "); a run uses "
                     + same.get(0).bundle() + " " + same.get(0).bundleVersion()
                     + " (highest service ranking, then highest bundle version) unless its config sets backend.version"));
-            return new Backends(services.stream().map(BackendRow::of).toList(), clashes);
+            return new Backends(services.stream().map(BackendRow::of).toList(), clashes, unusablePlugins);
         }
 
         @Override
@@ -60,7 +64,9 @@ public final class Listings {
 
         @Override
         public List<String> footer() {
-            return clashes;
+            List<String> footer = new ArrayList<>(clashes);
+            unusablePlugins.forEach(jar -> footer.add("warning: " + jar));
+            return footer;
         }
 
         @Override

@@ -24,6 +24,7 @@ import lem.api.flops.Workload;
 import lem.api.model.ModelDescription;
 import lem.api.model.Precision;
 import lem.runtime.plugin.PluginCatalog;
+import lem.runtime.plugin.PluginFolder;
 import lem.runtime.results.FlopsAttempt;
 import lem.runtime.run.FlopsChain;
 
@@ -32,20 +33,24 @@ import lem.runtime.run.FlopsChain;
         "osgi.command.function=backends", "osgi.command.function=energy", "osgi.command.function=flops" })
 public class PluginCommands {
     private final PluginCatalog catalog;
+    private final BundleContext context;
 
     @Activate
     public PluginCommands(BundleContext context) {
         this.catalog = new PluginCatalog(context);
+        this.context = context;
     }
 
     PluginCommands(PluginCatalog catalog) {
         this.catalog = catalog;
+        this.context = null;
     }
 
-    @Descriptor("list the registered inference backends with their bundle, version and state, and which bundle a run"
-            + " uses when several register one name")
+    @Descriptor("list the registered inference backends with their bundle, version and state, which bundle a run"
+            + " uses when several register one name, and the jars in plugins/ that could not be installed")
     public Listings.Backends backends() {
-        return Listings.Backends.of(catalog.backends());
+        return Listings.Backends.of(catalog.backends(), context == null ? List.of()
+                : PluginFolder.unusable(context).stream().map(PluginFolder.Unusable::toString).toList());
     }
 
     @Descriptor("list the registered energy sources, whether each can measure on this host, and why not")

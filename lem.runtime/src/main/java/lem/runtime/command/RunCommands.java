@@ -121,6 +121,15 @@ public class RunCommands {
         return null;
     }
 
+    /** How to call {@code lem run}. */
+    static final String RUN_USAGE = "usage: lem run <config> [--cycles N] [--set key.path=value ...] [--dry-run]";
+
+    /** {@code lem run} without a config: Gogo would say "Cannot coerce run()"; say what is missing. */
+    @Descriptor("run an experiment from a config file (lem run <config> [--cycles N] [--set k=v ...] [--dry-run])")
+    public Table run(CommandSession session) {
+        throw new CommandFailure("lem run: which experiment? name its config file; " + RUN_USAGE);
+    }
+
     @Descriptor("check a config, or show it resolved (defaults, presets, inheritance, overrides applied)")
     public Object config(@Descriptor("validate | show") String action,
             @Descriptor("the experiment config (YAML or JSON)") String file,

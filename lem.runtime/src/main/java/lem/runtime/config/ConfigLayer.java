@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A configuration tree (maps, lists, scalars as Jackson reads them) together with the origin of
@@ -71,15 +72,14 @@ final class ConfigLayer {
             path.append(steps[i]);
             Object next = current.get(steps[i]);
             if (!(next instanceof Map)) {
+                forgetUnder(path.toString(), next);
                 next = new LinkedHashMap<String, Object>();
                 current.put(steps[i], next);
-                forgetUnder(path.toString());
                 origins.put(path.toString(), origin);
             }
             current = asStringMap(next);
         }
-        current.put(steps[steps.length - 1], value);
-        forgetUnder(keyPath);
+        forgetUnder(keyPath, current.put(steps[steps.length - 1], value));
         origins.put(keyPath, origin);
         if (value instanceof Map<?, ?> map) {
             stampAll(asStringMap(map), keyPath, origin);
@@ -92,13 +92,15 @@ final class ConfigLayer {
     void remove(String keyPath) {
         int dot = keyPath.lastIndexOf('.');
         Object parent = dot < 0 ? tree : valueAt(keyPath.substring(0, dot));
-        if (parent instanceof Map<?, ?> map) {
-            map.remove(keyPath.substring(dot + 1));
-        }
-        forgetUnder(keyPath);
+        Object removed = parent instanceof Map<?, ?> map ? map.remove(keyPath.substring(dot + 1)) : null;
+        forgetUnder(keyPath, removed);
     }
 
-    /** Deep merge of {@code overlay} into this layer: the overlay's values win. */
+    /**
+     * Deep merge of {@code overlay} into this layer: the overlay's values win. The work is
+     * proportional to the overlay's size plus the size of the values it replaces, never to the size
+     * of this layer, so a merge of n keys costs O(n) (what validation time rests on).
+     */
     void mergeFrom(ConfigLayer overlay) {
         mergeMaps(tree, overlay.tree, "", overlay);
     }
@@ -116,10 +118,10 @@ final class ConfigLayer {
                 }
                 mergeMaps(asStringMap(baseValue), asStringMap(overValue), path, overlay);
             } else {
-                base.put(entry.getKey(), deepCopy(overValue));
-                forgetUnder(path);
-                overlay.origins.forEach((otherPath, origin) -> {
-                    if (isAtOrUnder(otherPath, path)) {
+                forgetUnder(path, base.put(entry.getKey(), deepCopy(overValue)));
+                forEachPath(path, overValue, otherPath -> {
+                    Provenance origin = overlay.origins.get(otherPath);
+                    if (origin != null) {
                         origins.put(otherPath, origin);
                     }
                 });
@@ -145,8 +147,24 @@ final class ConfigLayer {
         }
     }
 
-    private void forgetUnder(String path) {
-        origins.keySet().removeIf(other -> isAtOrUnder(other, path));
+    /**
+     * Forgets the origins of a value that was at {@code path} and of everything under it, by
+     * walking that value rather than every origin of the layer.
+     */
+    private void forgetUnder(String path, Object oldValue) {
+        forEachPath(path, oldValue, origins::remove);
+    }
+
+    /** {@code path} and the key path of every map key and list item under {@code value}. */
+    static void forEachPath(String path, Object value, Consumer<String> action) {
+        action.accept(path);
+        if (value instanceof Map<?, ?> map) {
+            asStringMap(map).forEach((key, child) -> forEachPath(join(path, key), child, action));
+        } else if (value instanceof List<?> list) {
+            for (int i = 0; i < list.size(); i++) {
+                forEachPath(path + "[" + i + "]", list.get(i), action);
+            }
+        }
     }
 
     static boolean isAtOrUnder(String candidate, String path) {

@@ -34,8 +34,8 @@ import java.util.stream.Collectors;
  * ({@code --set preset=benchmark} switches the preset of a file that names another).
  *
  * <p>Merging is deep: maps merge key by key; lists and scalars replace.
- * {@code _extends} paths are relative to the file that names them; cycles are reported with the
- * chain of files. User mistakes (missing files, YAML errors, bad values) become
+ * {@code _extends} paths are relative to the file that names them and must end in {@code .yaml},
+ * {@code .yml} or {@code .json}; cycles are reported with the chain of files. User mistakes (missing files, YAML errors, bad values) become
  * {@link ConfigProblem}s; nothing here throws for them.
  */
 public final class ConfigLoader {
@@ -195,6 +195,14 @@ public final class ConfigLoader {
             return null;
         }
         ConfigLayer own = read.layer();
+        if (referrer != null && !looksLikeAConfig(own)) {
+            // a parent's keys would be echoed as unknown keys: say only that it is no config
+            Provenance origin = own.originOf(own.tree().keySet().iterator().next());
+            problems.add(ConfigProblem.at(origin, "", "does not look like a lem config: none of its "
+                    + own.tree().size() + " top-level key(s) is a setting or close to one (settings: "
+                    + String.join(", ", ConfigSchema.ROOT.fields().keySet()) + ")"));
+            return null;
+        }
         normaliseBackendShorthand(own);
         ConfigLayer merged = new ConfigLayer();
         chain.addLast(identity);
@@ -251,10 +259,47 @@ public final class ConfigLoader {
                         + ValueText.describe(name)));
                 continue;
             }
-            Path parent = base == null ? Path.of(text) : base.resolve(text);
+            if (!isConfigFileName(text)) {
+                // never read (and so never echo) a file that cannot be a config: /etc/shadow, keys
+                problems.add(ConfigProblem.at(origin, EXTENDS, "'" + text + "' is not a config file;"
+                        + " _extends names only .yaml, .yml or .json files"));
+                continue;
+            }
+            Path parent;
+            try {
+                parent = base == null ? Path.of(text) : base.resolve(text);
+            } catch (java.nio.file.InvalidPathException invalid) {
+                problems.add(ConfigProblem.at(origin, EXTENDS, "'" + text + "' is not a valid path: "
+                        + invalid.getReason()));
+                continue;
+            }
             parents.add(new Parent(parent.normalize(), origin));
         }
         return parents;
+    }
+
+    /**
+     * False for a map none of whose top-level keys is a setting, {@code _extends}, or a
+     * misspelling of one: a file that parsed as YAML but is no config (a password file whose
+     * lines end in a colon), whose content is not to be shown as unknown keys.
+     */
+    private static boolean looksLikeAConfig(ConfigLayer layer) {
+        if (layer.tree().isEmpty()) {
+            return true;
+        }
+        for (String key : layer.tree().keySet()) {
+            if (key.equals(EXTENDS) || ConfigSchema.ROOT.fields().containsKey(key)
+                    || !SpellingSuggestion.didYouMean(key, ConfigSchema.ROOT.fields().keySet()).isEmpty()
+                    || ConfigValidator.keyElsewhere(key, ConfigSchema.ROOT, "") != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isConfigFileName(String name) {
+        String lower = name.strip().toLowerCase(java.util.Locale.ROOT);
+        return lower.endsWith(".yaml") || lower.endsWith(".yml") || lower.endsWith(".json");
     }
 
     private static String describeCycle(Deque<Path> chain, Path repeated) {
@@ -311,6 +356,8 @@ public final class ConfigLoader {
                 } else {
                     layer.put(keyPath, value, Provenance.override());
                 }
+            } catch (LocatedTreeReader.RefusedValueException refused) {
+                problems.add(new ConfigProblem(Provenance.OVERRIDE, keyPath, 0, refused.getMessage()));
             } catch (IOException notYaml) {
                 problems.add(new ConfigProblem(Provenance.OVERRIDE, keyPath, 0, "the value '"
                         + text.substring(equals + 1) + "' is not valid YAML; quote it, e.g. "

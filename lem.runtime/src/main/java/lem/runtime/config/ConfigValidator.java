@@ -5,6 +5,8 @@ import lem.runtime.config.ConfigSchema.Section;
 import lem.runtime.config.ConfigSchema.Spec;
 import lem.runtime.config.ExperimentConfig.BatchingStrategy;
 
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -91,7 +93,7 @@ final class ConfigValidator {
     }
 
     /** The full path of a key of this name in another section ({@code batch_size} at the top). */
-    private static String keyElsewhere(String key, Section section, String prefix) {
+    static String keyElsewhere(String key, Section section, String prefix) {
         for (Map.Entry<String, Spec> field : section.fields().entrySet()) {
             String path = ConfigLayer.join(prefix, field.getKey());
             if (field.getValue() instanceof Section child) {
@@ -117,6 +119,7 @@ final class ConfigValidator {
         checkModel();
         checkPrompts();
         checkBaseline();
+        checkOutputDir();
     }
 
     private void checkBatching() {
@@ -238,6 +241,32 @@ final class ConfigValidator {
             report("baseline.interval_ms", "a " + intervalMillis + " ms interval leaves no sample in a "
                     + config.valueAt("baseline.duration_s") + " s baseline" + from("baseline.duration_s")
                     + "; make it at most baseline.duration_s x 1000");
+        }
+    }
+
+    /** A file where the results folder (or one of its parents) should be can hold no results. */
+    private void checkOutputDir() {
+        if (!allValid("output.dir")) {
+            return;
+        }
+        String text = (String) config.valueAt("output.dir");
+        Path dir;
+        try {
+            dir = Path.of(text).toAbsolutePath().normalize();
+        } catch (InvalidPathException invalid) {
+            report("output.dir", "'" + text + "' is not a valid path: " + invalid.getReason());
+            return;
+        }
+        for (Path step = dir; step != null; step = step.getParent()) {
+            if (Files.isDirectory(step)) {
+                return;
+            }
+            if (Files.exists(step)) {
+                report("output.dir", "'" + text + "' cannot hold results: "
+                        + (step.equals(dir) ? "it is" : "'" + step + "' is") + " a file, not a folder;"
+                        + " name a folder (it is created when missing)");
+                return;
+            }
         }
     }
 

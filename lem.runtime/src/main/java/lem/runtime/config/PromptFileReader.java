@@ -4,11 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
-import java.nio.charset.MalformedInputException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,11 +12,15 @@ import java.util.Locale;
 /**
  * Reads the prompts of {@code prompts.source: file}: a {@code .txt} file holds one prompt per
  * line, a {@code .jsonl} file one JSON object per line with a {@code "prompt"} text. Blank lines
- * are skipped in both.
+ * are skipped in both. Only a regular UTF-8 file of at most {@link #MAX_PROMPT_FILE_BYTES} is
+ * read: a device such as {@code /dev/zero} or a FIFO is refused without being opened.
  */
 public final class PromptFileReader {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The largest prompt file read (checked before reading, like its being a regular file). */
+    public static final long MAX_PROMPT_FILE_BYTES = 64L * 1024 * 1024;
 
     /** A prompt file that cannot be used; {@link #problem()} says where and why. */
     public static final class InvalidPromptFileException extends Exception {
@@ -51,13 +50,9 @@ public final class PromptFileReader {
         }
         List<String> lines;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException missing) {
-            throw invalid(file, 0, "prompt file not found");
-        } catch (MalformedInputException notUtf8) {
-            throw invalid(file, 0, "prompt file is not UTF-8 text");
-        } catch (IOException unreadable) {
-            throw invalid(file, 0, "prompt file cannot be read: " + unreadable.getMessage());
+            lines = TextFile.read(file, MAX_PROMPT_FILE_BYTES, "prompt file").lines().toList();
+        } catch (TextFile.UnreadableException unreadable) {
+            throw invalid(file, unreadable.line(), unreadable.getMessage());
         }
         List<String> prompts = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {

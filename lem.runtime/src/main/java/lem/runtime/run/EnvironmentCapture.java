@@ -2,6 +2,7 @@ package lem.runtime.run;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What a reader of a result needs to know about the machine: OS, CPU, memory, JVM, CPU frequency
@@ -16,10 +19,25 @@ import java.util.Map;
  * can replace with a fake tree. Anything unreadable is recorded as {@code unknown}, never guessed.
  */
 public final class EnvironmentCapture {
+    /** What a redacted value is replaced by. */
+    static final String REDACTED = "<redacted>";
+    /** Names that look like they hold a secret. */
+    private static final Pattern SECRET_NAME = Pattern.compile(
+            "(?i).*(key|token|secret|passw|pwd|credential|auth).*");
+    /** {@code name=value} inside an argument (agent options, {@code -Dlem.arg.N=k=v}). */
+    private static final Pattern SECRET_PAIR = Pattern.compile(
+            "(?i)([A-Za-z0-9_.-]*(?:key|token|secret|passw|pwd|credential|auth)[A-Za-z0-9_.-]*)=([^,;&\\s]*)");
+
     private final Path root;
+    private final List<String> jvmArguments;
 
     public EnvironmentCapture(Path root) {
+        this(root, ManagementFactory.getRuntimeMXBean().getInputArguments());
+    }
+
+    EnvironmentCapture(Path root, List<String> jvmArguments) {
         this.root = root;
+        this.jvmArguments = List.copyOf(jvmArguments);
     }
 
     public EnvironmentCapture() {
@@ -41,8 +59,24 @@ public final class EnvironmentCapture {
         env.put("virtualisation", virtualisation());
         env.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + " ("
                 + System.getProperty("java.vendor") + ")");
-        env.put("jvm_arguments", ManagementFactory.getRuntimeMXBean().getInputArguments());
+        env.put("jvm_arguments", jvmArguments.stream().map(EnvironmentCapture::redacted).toList());
         return env;
+    }
+
+    /**
+     * A JVM argument with the value of every setting whose name looks secret (key, token, secret,
+     * password, credential, auth) replaced: {@code -Dmy.api.key=abc} becomes
+     * {@code -Dmy.api.key=<redacted>}, and so does {@code api_key=abc} inside agent options or a
+     * {@code -Dlem.arg.N=--set ...} argument. Environment variables are never read.
+     */
+    static String redacted(String argument) {
+        if (argument.startsWith("-D")) {
+            int equals = argument.indexOf('=');
+            if (equals > 0 && SECRET_NAME.matcher(argument.substring(2, equals)).matches()) {
+                return argument.substring(0, equals + 1) + REDACTED;
+            }
+        }
+        return SECRET_PAIR.matcher(argument).replaceAll(pair -> Matcher.quoteReplacement(pair.group(1) + "=" + REDACTED));
     }
 
     String firstLine(String relative) {
@@ -82,9 +116,17 @@ public final class EnvironmentCapture {
         return "unknown";
     }
 
+    /** From the kernel, else from the JVM; never from an environment variable. */
     private String hostname() {
         String h = firstLine("proc/sys/kernel/hostname");
-        return "unknown".equals(h) ? String.valueOf(System.getenv("HOSTNAME")) : h;
+        if (!"unknown".equals(h)) {
+            return h;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException | SecurityException e) {
+            return "unknown";
+        }
     }
 
     /** docker, podman, kubernetes, lxc, or none; the evidence decides, not the name of the host. */

@@ -68,14 +68,14 @@ class ListingsTest {
         Listings.Backends listed = Listings.Backends.of(List.of(
                 new PluginService<>("echo", "lem.example.backend", "0.1.0", "ACTIVE", 0, backend),
                 new PluginService<>("echo", "lem.example.backend", "0.3.0", "ACTIVE", 0, backend),
-                new PluginService<>("solo", "other", "1.0.0", "ACTIVE", 0, backend)));
+                new PluginService<>("solo", "other", "1.0.0", "ACTIVE", 0, backend)), List.of());
         assertEquals(3, listed.rows().size());
         assertEquals(List.of("clash: backend 'echo' is registered by 2 bundles (lem.example.backend 0.3.0 ranking 0,"
                 + " lem.example.backend 0.1.0 ranking 0); a run uses lem.example.backend 0.3.0 (highest service ranking,"
                 + " then highest bundle version) unless its config sets backend.version"), listed.footer());
         assertTrue(TableFormat.render(listed).contains(listed.footer().get(0)));
-        assertEquals(List.of(), Listings.Backends.of(List.of(new PluginService<>("solo", "other", "1.0.0", "ACTIVE", 0, backend)))
-                .footer());
+        assertEquals(List.of(), Listings.Backends.of(List.of(new PluginService<>("solo", "other", "1.0.0", "ACTIVE", 0, backend)),
+                List.of()).footer());
     }
 
     @Test

@@ -134,7 +134,7 @@ class ConfigInheritanceTest {
         LoadedConfig loaded = ConfigFiles.load(folder.resolve("absent.yaml"));
 
         assertEquals(1, loaded.problems().size());
-        assertEquals("file not found", loaded.problems().get(0).message());
+        assertEquals("config file not found", loaded.problems().get(0).message());
         assertNull(loaded.config());
     }
 

@@ -198,7 +198,7 @@ class ConfigValidationTest {
 
     @Test
     void noBackendRegisteredAtAll() {
-        Path file = new ConfigFiles(folder).write("exp.yaml", "");
+        Path file = new ConfigFiles(folder).write("exp.yaml", "{}\n");
 
         List<ConfigProblem> problems = ConfigLoader.validate(ConfigFiles.load(file), Set.of());
 

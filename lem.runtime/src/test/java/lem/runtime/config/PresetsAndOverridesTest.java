@@ -17,7 +17,7 @@ class PresetsAndOverridesTest {
 
     @Test
     void defaultsWithoutAnyFileSetting() {
-        Path empty = new ConfigFiles(folder).write("empty.yaml", "");
+        Path empty = new ConfigFiles(folder).write("defaults.yaml", "{}\n");
 
         LoadedConfig loaded = ConfigFiles.load(empty);
 
@@ -140,7 +140,7 @@ class PresetsAndOverridesTest {
 
     @Test
     void optionNameAsItsOwnArgumentIsSkipped() {
-        Path file = new ConfigFiles(folder).write("x.yaml", "");
+        Path file = new ConfigFiles(folder).write("x.yaml", "{}\n");
 
         LoadedConfig loaded = ConfigFiles.load(file, "--set", "cycles=4", "--set", "warmup.enabled=false");
 
@@ -151,7 +151,7 @@ class PresetsAndOverridesTest {
 
     @Test
     void laterOverrideOfTheSameKeyWins() {
-        Path file = new ConfigFiles(folder).write("x.yaml", "");
+        Path file = new ConfigFiles(folder).write("x.yaml", "{}\n");
 
         ExperimentConfig config = ConfigFiles.load(file, "cycles=2", "cycles=6").config();
 
@@ -170,7 +170,7 @@ class PresetsAndOverridesTest {
 
     @Test
     void malformedOverridesAreProblems() {
-        Path file = new ConfigFiles(folder).write("x.yaml", "");
+        Path file = new ConfigFiles(folder).write("x.yaml", "{}\n");
 
         List<ConfigProblem> problems = ConfigFiles.load(file,
                 "batching.batch_size", "prompts.inline=[a, b", "batching.batch_size=eight").problems();

@@ -1,11 +1,15 @@
 package lem.runtime.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,5 +95,39 @@ class EnvironmentCaptureTest {
     void aGarbledMeminfoIsUnknown() throws IOException {
         file("proc/meminfo", "MemTotal:       lots kB\n");
         assertEquals("unknown", capture().get("memory_total_bytes"));
+    }
+
+    @Test
+    void jvmArgumentsWithSecretNamesAreRedacted() throws Exception {
+        List<String> arguments = List.of("-Xmx2g", "-Dmy.api.key=sk-live-4242", "-DdbPassword=hunter2hunter2",
+                "-Dservice.TOKEN=tok-9a9a", "-Dclient_secret=cs-1b1b", "-Daws.credentials=cred-2c2c",
+                "-Dlem.arg.4=backend.djl.api_token=tok-3d3d", "-javaagent:/opt/agent.jar=apikey=ak-5e5e,verbose=true",
+                "-Dlem.plugins=/opt/lem/plugins", "-XX:+UseG1GC");
+
+        Map<String, Object> env = new EnvironmentCapture(root, arguments).capture();
+
+        assertEquals(List.of("-Xmx2g", "-Dmy.api.key=<redacted>", "-DdbPassword=<redacted>",
+                "-Dservice.TOKEN=<redacted>", "-Dclient_secret=<redacted>", "-Daws.credentials=<redacted>",
+                "-Dlem.arg.4=backend.djl.api_token=<redacted>", "-javaagent:/opt/agent.jar=apikey=<redacted>,verbose=true",
+                "-Dlem.plugins=/opt/lem/plugins", "-XX:+UseG1GC"), env.get("jvm_arguments"));
+        String json = new ObjectMapper().writeValueAsString(env);
+        for (String secret : List.of("sk-live", "hunter2", "tok-9a9a", "cs-1b1b", "cred-2c2c", "tok-3d3d", "ak-5e5e")) {
+            assertFalse(json.contains(secret), secret + " leaked into " + json);
+        }
+    }
+
+    /**
+     * The build sets HOSTNAME and LEM_TEST_API_TOKEN for the test JVM (lem.runtime/pom.xml); neither
+     * value may appear, not even as the host name when the kernel's is unreadable.
+     */
+    @Test
+    void noEnvironmentVariableValueIsRecorded() throws Exception {
+        assertEquals("env-token-5e2a9b", System.getenv("LEM_TEST_API_TOKEN"), "set by the surefire configuration");
+        assertEquals("env-hostname-7c1f", System.getenv("HOSTNAME"), "set by the surefire configuration");
+
+        String json = new ObjectMapper().writeValueAsString(capture());
+
+        assertFalse(json.contains("env-token-5e2a9b"), json);
+        assertFalse(json.contains("env-hostname-7c1f"), "the host name comes from the kernel or the JVM: " + json);
     }
 }

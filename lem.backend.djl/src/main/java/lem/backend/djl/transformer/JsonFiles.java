@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -30,6 +31,8 @@ public final class JsonFiles {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + " does not exist");
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(file + " is not UTF-8 text (a binary file?); expected a JSON object", e);
         } catch (IOException e) {
             throw new ConfigException(file + " cannot be read: " + e.getMessage(), e);
         }
@@ -45,8 +48,29 @@ public final class JsonFiles {
             }
             return toMap(element.getAsJsonObject());
         } catch (JsonParseException | IllegalStateException e) {
-            throw new ConfigException(source + " is not valid JSON: " + e.getMessage(), e);
+            throw new ConfigException(source + " is not valid JSON: " + reason(e), e);
         }
+    }
+
+    /**
+     * Gson's reason without its exception class name (a wrapped exception's message starts with
+     * it) or the troubleshooting link it appends: "Unterminated object at line 3 column 5 path $.a".
+     */
+    static String reason(Exception e) {
+        Throwable innermost = e;
+        while (innermost.getCause() != null && innermost.getCause() != innermost) {
+            innermost = innermost.getCause();
+        }
+        String message = innermost.getMessage() == null ? e.getMessage() : innermost.getMessage();
+        if (message == null) {
+            return "unreadable";
+        }
+        message = message.replaceFirst("^([a-z]\\w*\\.)+[A-Z]\\w*(Exception|Error): ", "");
+        int link = message.indexOf("\nSee https://");
+        if (link < 0) {
+            link = message.indexOf("See https://");
+        }
+        return (link < 0 ? message : message.substring(0, link)).strip();
     }
 
     private static Map<String, Object> toMap(JsonObject object) {
