@@ -102,8 +102,8 @@ public final class ResultTables {
     }
 
     /**
-     * The warnings of the across-cycles block: one every metric has (too few cycles) is printed
-     * once, the others once per metric.
+     * The warnings of the across-cycles block, each text once: with the metrics it concerns, or
+     * without when it concerns every metric (too few cycles).
      */
     static List<String> statisticsWarnings(List<MetricStatistics> stats) {
         java.util.Map<String, List<String>> metricsByText = new java.util.LinkedHashMap<>();
@@ -112,11 +112,8 @@ public final class ResultTables {
         }
         List<String> lines = new ArrayList<>();
         metricsByText.forEach((text, metrics) -> {
-            if (metrics.size() == stats.size()) {
-                lines.add("warning: across cycles: " + text);
-            } else {
-                metrics.forEach(metric -> lines.add("warning: " + metric + " across cycles: " + text));
-            }
+            lines.add("warning: across cycles" + (metrics.size() == stats.size() ? ""
+                    : " (" + String.join(", ", metrics) + ")") + ": " + text);
         });
         return lines;
     }

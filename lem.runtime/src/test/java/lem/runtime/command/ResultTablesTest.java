@@ -159,6 +159,10 @@ class ResultTablesTest {
         String line = table.footer().stream().filter(l -> l.trim().startsWith("output_tokens_per_s ")).findFirst()
                 .orElseThrow();
         assertTrue(line.contains("mean of cycles 4.000 tokens/s"), line);
+        // the t-interval [-21.4, 29.4] of a throughput: said once, naming the metrics it concerns
+        String belowZero = table.footer().stream().filter(l -> l.contains("reaches 0 or below")).findFirst().orElseThrow();
+        assertTrue(belowZero.startsWith("warning: across cycles (output_tokens_per_s, total_tokens_per_s, requests_per_s"),
+                belowZero);
 
         // the export: the pooled figure, and the mean of cycles beside its own interval
         // mean 4, s = sqrt(8), half width 12.706 x sqrt(8) / sqrt(2) = 25.412 -> [-21.412, 29.412];
