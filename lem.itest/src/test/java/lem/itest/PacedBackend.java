@@ -33,8 +33,8 @@ import lem.api.model.Precision;
  * A backend for the end-to-end tests: it generates {@code max_new_tokens} tokens per request,
  * one request after the other, sleeping between tokens like a real decoder, and reports every
  * token with its {@link System#nanoTime()}. It can be told to fail or to block in a given
- * measurement batch (a {@code generate} call with more than one request; warmup sends one at a
- * time). While it generates, {@link #busy()} is true so that the simulated meter draws more power.
+ * measurement batch (a {@code generate} call whose requests are not warmup requests, which are
+ * named {@code warmup-<n>}). While it generates, {@link #busy()} is true so that the simulated meter draws more power.
  */
 final class PacedBackend implements InferenceBackend, BackendValidation {
     /** The longest prompt plus new tokens it takes, as a model's positions would limit it. */
@@ -126,7 +126,7 @@ final class PacedBackend implements InferenceBackend, BackendValidation {
             @Override
             public GenerationResult generate(List<GenerationRequest> requests, DecodeSettings decode,
                     GenerationListener listener) throws BackendException {
-                int batch = requests.size() > 1 ? measurementBatches.incrementAndGet() : 0;
+                int batch = requests.get(0).id().startsWith("warmup-") ? 0 : measurementBatches.incrementAndGet();
                 generating.incrementAndGet();
                 try {
                     return generateAll(batch, requests, decode, listener);

@@ -67,8 +67,9 @@ public class CodeCarbonEnergySource implements EnergySource {
         @AttributeDefinition(description = "procfs root read for cpuinfo, meminfo and stat")
         String proc_root() default "/proc";
 
-        @AttributeDefinition(description = "How often CPU load and power are sampled, milliseconds (100 to 600000)")
-        long sample_interval_ms() default 1000;
+        @AttributeDefinition(description = "How often CPU load and power are sampled, milliseconds (100 to 600000); "
+                + "0 or unset: the session's interval (energy.interval_ms), 100 ms at least")
+        long sample_interval_ms() default 0;
     }
 
     /** The RAPL source, used for the CPU figure when it can measure. */
@@ -128,7 +129,8 @@ public class CodeCarbonEnergySource implements EnergySource {
         List<DeviceInfo> devices = new ArrayList<>();
         devices.add(new DeviceInfo("cpu", cpu.model(), EnergyDomain.CPU_PACKAGE,
                 Map.of("cpu_power_method", cpu.methodKey(settings.cpuPowerModel()),
-                        "tdp_watts", CpuPowerPlan.fmt(cpu.tdpWatts()))));
+                        "tdp_watts", CpuPowerPlan.fmt(cpu.totalTdpWatts()),
+                        "sockets", Integer.toString(cpu.sockets()))));
         devices.add(new DeviceInfo("ram", "RAM", EnergyDomain.DRAM,
                 Map.of("dimm_count", Integer.toString(ram.dimmCount()),
                         "power_watts", Double.toString(ram.powerWatts()))));
@@ -160,7 +162,7 @@ public class CodeCarbonEnergySource implements EnergySource {
         EnergySource raplNow = rapl;
         Probe raplProbe = raplNow == null ? null : raplNow.probe();
         if (raplProbe != null && !raplProbe.available()) {
-            warnings.add("codecarbon: RAPL unavailable, CPU from the TDP model: " + raplProbe.reason());
+            warnings.add("RAPL unavailable, CPU from the TDP model: " + raplProbe.reason());
         }
         EnergySession nvmlSession = null;
         EnergySource nvmlNow = nvml;
@@ -177,7 +179,7 @@ public class CodeCarbonEnergySource implements EnergySource {
                             .filter(d -> gpuIds.isEmpty() || gpuIds.contains(d.id()))
                             .forEach(d -> gpuNames.add(d.name()));
                 } catch (EnergyException e) {
-                    warnings.add("codecarbon: NVML could not start, GPU energy left out: " + e.getMessage());
+                    warnings.add("NVML could not start, GPU energy left out: " + e.getMessage());
                 }
             }
         }
@@ -193,21 +195,30 @@ public class CodeCarbonEnergySource implements EnergySource {
                 raplSession = raplNow.start(new SessionSettings(sessionSettings.sampleIntervalNanos(), Set.of(),
                         Map.of()));
             } catch (EnergyException e) {
-                warnings.add("codecarbon: RAPL could not start (" + e.getMessage() + "); CPU from the TDP model");
+                warnings.add("RAPL could not start (" + e.getMessage() + "); CPU from the TDP model");
             }
         }
         CpuPowerPlan cpu = raplSession == null ? tdpPlan
-                : new CpuPowerPlan(true, tdpPlan.model(), tdpPlan.tableName(), tdpPlan.tdpWatts());
+                : new CpuPowerPlan(true, tdpPlan.model(), tdpPlan.tableName(), tdpPlan.tdpWatts(),
+                        tdpPlan.sockets());
         CodeCarbonSession.HostFacts host = new CodeCarbonSession.HostFacts(cpu.model(), cpuCount,
                 ram.totalGb(), gpuNames, os);
-        return new CodeCarbonSession(settings, cpu, ram, grid, raplSession, nvmlSession, proc, host, warnings);
+        long intervalNanos = settings.sampleIntervalNanos(sessionSettings.sampleIntervalNanos());
+        if (intervalNanos > sessionSettings.sampleIntervalNanos() && settings.sampleIntervalNanos() == 0) {
+            warnings.add(String.format(Locale.ROOT, "CPU load sampled every %d ms, not every %.0f ms as asked: "
+                    + "/proc/stat counts 100 ticks a second per CPU, too few to tell a load over a shorter interval",
+                    intervalNanos / 1_000_000, sessionSettings.sampleIntervalNanos() / 1e6));
+        }
+        return new CodeCarbonSession(settings, intervalNanos, cpu, ram, grid, raplSession, nvmlSession, proc, host,
+                warnings);
     }
 
     private CpuPowerPlan cpuPlan(ProcFacts proc, boolean fromRapl) {
         String model = proc.cpuModel().orElse("unknown");
+        int sockets = proc.socketCount();
         return cpuTable.match(model)
-                .map(m -> new CpuPowerPlan(fromRapl, model, m.tableName(), m.tdpWatts()))
-                .orElse(new CpuPowerPlan(fromRapl, model, "", CpuPowerPlan.DEFAULT_TDP_WATTS));
+                .map(m -> new CpuPowerPlan(fromRapl, model, m.tableName(), m.tdpWatts(), sockets))
+                .orElse(new CpuPowerPlan(fromRapl, model, "", CpuPowerPlan.DEFAULT_TDP_WATTS, sockets));
     }
 
     private static RamPowerPlan ramPlan(ProcFacts proc, TrackerSettings settings) {

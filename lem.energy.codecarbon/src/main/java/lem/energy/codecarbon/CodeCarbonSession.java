@@ -60,7 +60,7 @@ final class CodeCarbonSession implements EnergySession {
     private EnergyReading reading;
     private boolean closed;
 
-    CodeCarbonSession(TrackerSettings settings, CpuPowerPlan cpuPlan, RamPowerPlan ramPlan, GridIntensity grid,
+    CodeCarbonSession(TrackerSettings settings, long sampleIntervalNanos, CpuPowerPlan cpuPlan, RamPowerPlan ramPlan, GridIntensity grid,
             EnergySession raplSession, EnergySession nvmlSession, ProcFacts proc, HostFacts host,
             List<String> warnings) {
         this.settings = settings;
@@ -76,9 +76,9 @@ final class CodeCarbonSession implements EnergySession {
         this.startNanos = System.nanoTime();
         this.lastSampleNanos = startNanos;
         this.lastCpuTimes = proc.cpuTimes().orElse(null);
-        this.lastCpuPowerWatts = settings.cpuPowerModel().powerWatts(cpuPlan.tdpWatts(), 0);
+        this.lastCpuPowerWatts = settings.cpuPowerModel().powerWatts(cpuPlan.totalTdpWatts(), 0);
         if (!cpuPlan.fromRapl() && settings.cpuPowerModel() == CpuPowerModel.LOAD && lastCpuTimes == null) {
-            this.warnings.add("codecarbon: " + proc.root().resolve("stat") + " unreadable: CPU load taken as 0, "
+            this.warnings.add(proc.root().resolve("stat") + " unreadable: CPU load taken as 0, "
                     + "so CPU power is the model's floor, TDP x 0.1");
         }
         this.sampler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -86,8 +86,8 @@ final class CodeCarbonSession implements EnergySession {
             t.setDaemon(true);
             return t;
         });
-        sampler.scheduleAtFixedRate(this::sampleQuietly, settings.sampleIntervalNanos(),
-                settings.sampleIntervalNanos(), TimeUnit.NANOSECONDS);
+        sampler.scheduleAtFixedRate(this::sampleQuietly, sampleIntervalNanos, sampleIntervalNanos,
+                TimeUnit.NANOSECONDS);
     }
 
     private void sampleQuietly() {
@@ -98,15 +98,26 @@ final class CodeCarbonSession implements EnergySession {
         }
     }
 
-    /** Integrates the estimated CPU power since the previous sample; called with the lock held. */
+    /**
+     * Integrates the estimated CPU power since the previous sample; called with the lock held.
+     *
+     * <p>Each sample is an average over the interval since the previous one (the load is the busy
+     * fraction of the ticks between two reads of /proc/stat; RAM power is constant), not the power
+     * at the moment it was taken. The runtime's power series treats samples as instants and
+     * interpolates between them, so a sample stamped at the interval's end would move the power
+     * half an interval later than it was drawn and shift the prefill/decode split by as much. Each
+     * sample is therefore stamped at the middle of the interval it averages, where a linear power
+     * draw equals its average.
+     */
     private void sample(long now) {
+        long middle = lastSampleNanos + (now - lastSampleNanos) / 2;
         if (!cpuPlan.fromRapl()) {
             double powerWatts = lastCpuPowerWatts;
             if (settings.cpuPowerModel() == CpuPowerModel.LOAD) {
                 ProcFacts.CpuTimes times = proc.cpuTimes().orElse(null);
                 if (times != null && lastCpuTimes != null) {
                     powerWatts = ProcFacts.load(lastCpuTimes, times)
-                            .map(load -> settings.cpuPowerModel().powerWatts(cpuPlan.tdpWatts(), load))
+                            .map(load -> settings.cpuPowerModel().powerWatts(cpuPlan.totalTdpWatts(), load))
                             .orElse(lastCpuPowerWatts);
                 }
                 if (times != null) {
@@ -115,9 +126,9 @@ final class CodeCarbonSession implements EnergySession {
             }
             estimatedCpuJoules += powerWatts * (now - lastSampleNanos) / 1e9;
             lastCpuPowerWatts = powerWatts;
-            samples.add(new PowerSample("cpu", now, powerWatts, Map.of()));
+            samples.add(new PowerSample("cpu", middle, powerWatts, Map.of()));
         }
-        samples.add(new PowerSample("ram", now, ramPlan.powerWatts(), Map.of()));
+        samples.add(new PowerSample("ram", middle, ramPlan.powerWatts(), Map.of()));
         lastSampleNanos = now;
     }
 
@@ -180,7 +191,7 @@ final class CodeCarbonSession implements EnergySession {
             facts.put("ram_power_watts", Double.toString(ramPlan.powerWatts()));
             facts.put("ram_power_method", ramPlan.describe());
             if (grid.worldAverage()) {
-                warnings.add("codecarbon: " + facts.get("carbon_intensity_source")
+                warnings.add(facts.get("carbon_intensity_source")
                         + "; set country_iso_code (ISO 3166-1 alpha-3) for the grid's own figure");
             }
 
@@ -191,11 +202,11 @@ final class CodeCarbonSession implements EnergySession {
                 try {
                     String moved = writer.append(row);
                     if (!moved.isEmpty()) {
-                        warnings.add("codecarbon: " + moved);
+                        warnings.add(moved);
                     }
                     facts.put("emissions_csv", writer.file().toString());
                 } catch (IOException e) {
-                    warnings.add("codecarbon: could not append to " + writer.file() + ": " + e.getMessage());
+                    warnings.add("could not append to " + writer.file() + ": " + e.getMessage());
                 }
             });
             reading = new EnergyReading(CodeCarbonEnergySource.NAME, startNanos, endNanos, devices, throttling,
@@ -222,13 +233,13 @@ final class CodeCarbonSession implements EnergySession {
                 return joules;
             } catch (EnergyException e) {
                 // The counters failed at the end: the TDP estimate is all that is left.
-                warnings.add("codecarbon: RAPL failed at the window's end (" + e.getMessage()
+                warnings.add("RAPL failed at the window's end (" + e.getMessage()
                         + "); CPU figure is the TDP estimate instead");
-                double joules = cpuPlan.tdpWatts() > 0
-                        ? settings.cpuPowerModel().powerWatts(cpuPlan.tdpWatts(), 0) * durationSeconds
+                double joules = cpuPlan.totalTdpWatts() > 0
+                        ? settings.cpuPowerModel().powerWatts(cpuPlan.totalTdpWatts(), 0) * durationSeconds
                         : 0;
                 devices.add(new DeviceEnergy("cpu", EnergyDomain.CPU_PACKAGE, joules, EnergyMethod.ESTIMATE, false,
-                        "fallback after RAPL failure: " + CpuPowerPlan.fmt(cpuPlan.tdpWatts()) + " W TDP at no load"));
+                        "fallback after RAPL failure: " + CpuPowerPlan.fmt(cpuPlan.totalTdpWatts()) + " W TDP at no load"));
                 return joules;
             }
         }
@@ -254,7 +265,7 @@ final class CodeCarbonSession implements EnergySession {
             nvml.warnings().forEach(warnings::add);
             return joules;
         } catch (EnergyException e) {
-            warnings.add("codecarbon: NVML failed at the window's end, GPU energy left out: " + e.getMessage());
+            warnings.add("NVML failed at the window's end, GPU energy left out: " + e.getMessage());
             return 0;
         }
     }
@@ -265,10 +276,13 @@ final class CodeCarbonSession implements EnergySession {
         String timestamp = DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(end.atOffset(ZoneOffset.UTC));
         double perSecond = durationSeconds > 0 ? 1 / durationSeconds : 0;
         long gpuCount = devices.stream().filter(d -> d.domain() == EnergyDomain.GPU).count();
+        // CodeCarbon's energy columns include the PUE, so that cpu + gpu + ram = energy_consumed; the
+        // power columns are the devices' own (IT) powers
+        double pue = settings.pue();
         return new EmissionsRow(timestamp, settings.projectName(), UUID.randomUUID().toString(),
                 settings.experimentId(), durationSeconds, emissionsKg, emissionsKg * perSecond,
-                cpuJoules * perSecond, gpuJoules * perSecond, ramPlan.powerWatts(), cpuJoules / JOULES_PER_KWH,
-                gpuJoules / JOULES_PER_KWH, ramJoules / JOULES_PER_KWH, consumedKwh, grid.countryName(),
+                cpuJoules * perSecond, gpuJoules * perSecond, ramPlan.powerWatts(), cpuJoules * pue / JOULES_PER_KWH,
+                gpuJoules * pue / JOULES_PER_KWH, ramJoules * pue / JOULES_PER_KWH, consumedKwh, grid.countryName(),
                 grid.isoCode(), "", "", "", host.os(), "", "", host.cpuCount(), host.cpuModel(), (int) gpuCount,
                 String.join(" ", host.gpuNames()), "", "", host.ramTotalGb(), "machine", "N", settings.pue());
     }

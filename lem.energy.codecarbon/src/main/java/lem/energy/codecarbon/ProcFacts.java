@@ -2,16 +2,20 @@ package lem.energy.codecarbon;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * What the CodeCarbon method reads from procfs: the CPU model and count ({@code cpuinfo}), total
- * memory ({@code meminfo}) and CPU times ({@code stat}). The root is a parameter so that tests
- * can use a fake tree.
+ * What the CodeCarbon method reads from procfs: the CPU model, count and sockets ({@code cpuinfo}),
+ * total memory ({@code meminfo}) and CPU times ({@code stat}); where cpuinfo names no sockets, the
+ * sockets from sysfs, read at the proc root's sibling {@code sys} ({@code /sys} for {@code /proc}).
+ * The root is a parameter so that tests can use a fake tree.
  */
 final class ProcFacts {
     /** Aggregate CPU times from the first line of /proc/stat, in clock ticks. */
@@ -53,6 +57,41 @@ final class ProcFacts {
     int cpuCount() {
         int n = (int) lines("cpuinfo").stream().filter(l -> l.matches("processor\\s*:.*")).count();
         return n > 0 ? n : Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * CPU sockets (physical packages): the distinct {@code physical id}s of cpuinfo; where cpuinfo
+     * has none (ARM, some virtual machines), the distinct
+     * {@code devices/system/cpu/cpu<n>/topology/physical_package_id} of sysfs; 1 when neither says.
+     */
+    int socketCount() {
+        Set<String> ids = new HashSet<>();
+        for (String line : lines("cpuinfo")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equals("physical id")) {
+                ids.add(line.substring(colon + 1).trim());
+            }
+        }
+        if (ids.isEmpty()) {
+            Path cpus = sysRoot().resolve("devices/system/cpu");
+            try (DirectoryStream<Path> dirs = Files.newDirectoryStream(cpus, "cpu[0-9]*")) {
+                for (Path cpu : dirs) {
+                    Path id = cpu.resolve("topology/physical_package_id");
+                    if (Files.isRegularFile(id)) {
+                        ids.add(Files.readString(id).trim());
+                    }
+                }
+            } catch (IOException e) {
+                return 1;
+            }
+        }
+        return Math.max(1, ids.size());
+    }
+
+    /** The sysfs root beside the proc root: {@code /sys} for {@code /proc}, {@code <tree>/sys} for a test's tree. */
+    Path sysRoot() {
+        Path parent = procRoot.toAbsolutePath().getParent();
+        return parent == null ? Path.of("/sys") : parent.resolve("sys");
     }
 
     /** MemTotal in GB of 2^30 bytes, as psutil's total / 1024^3 that CodeCarbon uses. */

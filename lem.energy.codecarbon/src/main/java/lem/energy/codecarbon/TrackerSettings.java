@@ -22,7 +22,9 @@ import lem.api.energy.EnergyException;
  * @param experimentId        CodeCarbon's experiment_id column
  * @param outputDir           where emissions.csv goes; empty for no file
  * @param procRoot            procfs root (cpuinfo, meminfo, stat)
- * @param sampleIntervalNanos how often CPU load and power are sampled
+ * @param sampleIntervalNanos how often CPU load and power are sampled when {@code sample_interval_ms} is
+ *                            set; 0 when it is not, and the session's interval is used
+ *                            ({@link #sampleIntervalNanos(long)})
  */
 public record TrackerSettings(CpuPowerModel cpuPowerModel, int dimmCount, String countryIsoCode, double pue,
         String projectName, String experimentId, Optional<Path> outputDir, Path procRoot, long sampleIntervalNanos) {
@@ -64,8 +66,8 @@ public record TrackerSettings(CpuPowerModel cpuPowerModel, int dimmCount, String
             }
             String out = in.string(OUTPUT_DIR, "");
             Optional<Path> outputDir = out.isBlank() ? Optional.empty() : Optional.of(path(OUTPUT_DIR, out));
-            long intervalMs = (long) in.number(SAMPLE_INTERVAL_MS, 1000);
-            if (intervalMs < 100 || intervalMs > 600_000) {
+            long intervalMs = (long) in.number(SAMPLE_INTERVAL_MS, 0);
+            if (in.raw(SAMPLE_INTERVAL_MS).isPresent() && (intervalMs < 100 || intervalMs > 600_000)) {
                 throw new IllegalArgumentException(SAMPLE_INTERVAL_MS + " = " + intervalMs + " is not allowed; "
                         + "use 100 to 600000");
             }
@@ -75,6 +77,17 @@ public record TrackerSettings(CpuPowerModel cpuPowerModel, int dimmCount, String
         } catch (IllegalArgumentException e) {
             throw new EnergyException("codecarbon: " + e.getMessage());
         }
+    }
+
+    /** The shortest interval at which CPU load is read from /proc/stat: its times count 100 ticks a second per CPU. */
+    public static final long MIN_SAMPLE_INTERVAL_NANOS = Duration.ofMillis(100).toNanos();
+
+    /**
+     * The interval the session samples at: {@code sample_interval_ms} when set, else the session's
+     * own ({@code energy.interval_ms}), but not under {@link #MIN_SAMPLE_INTERVAL_NANOS}.
+     */
+    public long sampleIntervalNanos(long sessionIntervalNanos) {
+        return sampleIntervalNanos > 0 ? sampleIntervalNanos : Math.max(MIN_SAMPLE_INTERVAL_NANOS, sessionIntervalNanos);
     }
 
     private static Path path(String key, String value) {

@@ -66,8 +66,13 @@ class CodeCarbonEnergySourceTest {
 
     /** One package zone in a fake powercap tree, read by a RAPL source polling every 20 ms; energy_uj is the test's. */
     private Path fakeRaplZone() throws IOException {
-        Path zone = Files.createDirectories(tmp.resolve("powercap/intel-rapl:0"));
-        Files.writeString(zone.resolve("name"), "package-0\n");
+        return fakeRaplZone(0);
+    }
+
+    /** Package zone {@code intel-rapl:<index>} named {@code package-<index>}. */
+    private Path fakeRaplZone(int index) throws IOException {
+        Path zone = Files.createDirectories(tmp.resolve("powercap/intel-rapl:" + index));
+        Files.writeString(zone.resolve("name"), "package-" + index + "\n");
         Files.writeString(zone.resolve("max_energy_range_uj"), "262143328850\n");
         source.rapl = new RaplEnergySource(tmp.resolve("powercap"), Duration.ofMillis(20));
         return zone;
@@ -227,8 +232,11 @@ class CodeCarbonEnergySourceTest {
 
         EnergyReading reading = source.start(options(Map.of())).stop();
         assertEquals("tdp_load", reading.facts().get("cpu_power_method"));
-        assertTrue(reading.warnings().stream().anyMatch(w -> w.contains("RAPL unavailable")
+        // the runtime prefixes each warning with the source's name: the source does not add it again
+        assertTrue(reading.warnings().stream().anyMatch(w -> w.startsWith("RAPL unavailable")
                 && w.contains("CVE-2020-8694")), reading.warnings().toString());
+        assertTrue(reading.warnings().stream().noneMatch(w -> w.startsWith("codecarbon:")),
+                reading.warnings().toString());
     }
 
     @Test
@@ -264,11 +272,140 @@ class CodeCarbonEnergySourceTest {
         assertEquals("Intel(R) Xeon(R) Gold 6154 CPU @ 3.00GHz", row.get("cpu_model"));
         assertEquals("2", row.get("cpu_count"));
         assertEquals(first.facts().get("emissions_kg_co2"), row.get("emissions"));
-        assertEquals(byId(first).get("cpu").energyJoules() / J_PER_KWH, Double.parseDouble(row.get("cpu_energy")),
+        // the energy columns include the PUE, as CodeCarbon's do, so that they add up to energy_consumed
+        assertEquals(byId(first).get("cpu").energyJoules() * 1.1 / J_PER_KWH, Double.parseDouble(row.get("cpu_energy")),
+                1e-18);
+        assertEquals(byId(first).get("ram").energyJoules() * 1.1 / J_PER_KWH, Double.parseDouble(row.get("ram_energy")),
                 1e-18);
         assertEquals(first.energyJoules() / J_PER_KWH * 1.1, Double.parseDouble(row.get("energy_consumed")), 1e-18);
+        assertEquals(Double.parseDouble(row.get("energy_consumed")), Double.parseDouble(row.get("cpu_energy"))
+                + Double.parseDouble(row.get("gpu_energy")) + Double.parseDouble(row.get("ram_energy")), 1e-18);
         assertEquals(seconds(first), Double.parseDouble(row.get("duration")), 1e-9);
         assertEquals(results.resolve("emissions.csv").toString(), first.facts().get("emissions_csv"));
+    }
+
+    /** Two sockets of the Gold 6154 (200 W each) in cpuinfo, told apart by their physical id. */
+    private void twoSocketCpuinfo() throws IOException {
+        Files.writeString(proc.resolve("cpuinfo"), """
+                processor\t: 0
+                model name\t: Intel(R) Xeon(R) Gold 6154 CPU @ 3.00GHz
+                physical id\t: 0
+
+                processor\t: 1
+                model name\t: Intel(R) Xeon(R) Gold 6154 CPU @ 3.00GHz
+                physical id\t: 1
+                """);
+    }
+
+    @Test
+    void tdpIsPerSocketAndCountsEverySocketOfCpuinfo() throws Exception {
+        twoSocketCpuinfo();
+        EnergyReading reading = source.start(options(Map.of("cpu_power_model", "constant"))).stop();
+        // 200 W x 2 sockets x 0.5 = 200 W, where one socket would give 100 W
+        assertEquals(200.0 * seconds(reading), byId(reading).get("cpu").energyJoules(), 1e-9);
+        assertTrue(byId(reading).get("cpu").note().contains("200 W per socket x 2 sockets = 400 W"),
+                byId(reading).get("cpu").note());
+        assertEquals("400", source.probe().devices().get(0).facts().get("tdp_watts"));
+    }
+
+    @Test
+    void socketsComeFromSysfsWhereCpuinfoHasNoPhysicalId() throws Exception {
+        // cpuinfo of setUp names no physical id; sysfs beside the proc tree: cpu0-3 on packages 0, 0, 1, 1
+        for (int cpu = 0; cpu < 4; cpu++) {
+            Path topology = Files.createDirectories(tmp.resolve("sys/devices/system/cpu/cpu" + cpu + "/topology"));
+            Files.writeString(topology.resolve("physical_package_id"), (cpu / 2) + "\n");
+        }
+        Files.createDirectories(tmp.resolve("sys/devices/system/cpu/cpufreq")); // not a CPU: not counted
+        assertEquals(2, new ProcFacts(proc).socketCount());
+        EnergyReading reading = source.start(options(Map.of("cpu_power_model", "constant"))).stop();
+        assertEquals(200.0 * seconds(reading), byId(reading).get("cpu").energyJoules(), 1e-9);
+
+        Files.writeString(proc.resolve("cpuinfo"), "processor : 0\nmodel name : x\nphysical id : 3\n");
+        assertEquals(1, new ProcFacts(proc).socketCount()); // cpuinfo, when it says, wins over sysfs
+        assertEquals(1, new ProcFacts(tmp.resolve("elsewhere/proc")).socketCount()); // nothing readable: 1
+    }
+
+    @Test
+    void raplAndCodeCarbonTogetherOnATempSysfsTree() throws Exception {
+        // two sockets, a package zone each: CodeCarbon's CPU figure is the sum of the two counters, one
+        // device 'cpu' (the TDP model is not used), and its CSV columns add up with the PUE
+        twoSocketCpuinfo();
+        Path zone0 = fakeRaplZone(0);
+        Path zone1 = fakeRaplZone(1);
+        Files.writeString(zone0.resolve("energy_uj"), "1000000\n");
+        Files.writeString(zone1.resolve("energy_uj"), "7000000\n");
+        Path results = tmp.resolve("results/exp-9");
+
+        EnergySession session = source.start(options(Map.of("pue", 1.25, "dimm_count", 2, "country_iso_code", "FRA",
+                "output_dir", results.toString())));
+        Files.writeString(zone0.resolve("energy_uj"), "51000000\n"); // +50 J
+        Files.writeString(zone1.resolve("energy_uj"), "37000000\n"); // +30 J
+        EnergyReading reading = session.stop();
+
+        double s = seconds(reading);
+        Map<String, DeviceEnergy> devices = byId(reading);
+        assertEquals(Set.of("cpu", "ram"), devices.keySet());
+        assertEquals(80.0, devices.get("cpu").energyJoules(), 1e-9);
+        assertEquals(EnergyMethod.COUNTER, devices.get("cpu").method());
+        assertEquals("RAPL package counters package-0 + package-1", devices.get("cpu").note());
+        assertEquals(10.0 * s, devices.get("ram").energyJoules(), 1e-9); // 2 DIMMs x 5 W, CodeCarbon's 10 W floor
+        // by hand: IT energy 80 J + 10 W x s; consumed = IT x 1.25; 67.39 g/kWh for France
+        double consumedKwh = (80.0 + 10.0 * s) * 1.25 / J_PER_KWH;
+        assertEquals(consumedKwh, Double.parseDouble(reading.facts().get("energy_consumed_kwh")), 1e-15);
+        assertEquals(consumedKwh * 67.39 / 1000, Double.parseDouble(reading.facts().get("emissions_kg_co2")), 1e-15);
+        Map<String, String> row = EmissionsCsvWriter.readRows(results.resolve("emissions.csv")).get(0);
+        assertEquals(100.0 / J_PER_KWH, Double.parseDouble(row.get("cpu_energy")), 1e-18); // 80 J x 1.25
+        assertEquals(10.0 * s * 1.25 / J_PER_KWH, Double.parseDouble(row.get("ram_energy")), 1e-18);
+        assertEquals(consumedKwh, Double.parseDouble(row.get("cpu_energy")) + Double.parseDouble(row.get("gpu_energy"))
+                + Double.parseDouble(row.get("ram_energy")), 1e-18);
+        assertEquals(80.0 / s, Double.parseDouble(row.get("cpu_power")), 1e-6); // powers stay IT powers
+    }
+
+    /** A reading and the RAM samples' timestamps of a session at this interval, sample_interval_ms unset. */
+    private record Sampled(EnergyReading reading, List<Long> ramNanos) {
+    }
+
+    private Sampled sampleFor(long intervalMillis, long forMillis) throws Exception {
+        source.configure(Map.of("proc_root", proc.toString()));
+        EnergySession session = source.start(new SessionSettings(Duration.ofMillis(intervalMillis).toNanos(),
+                Set.of(), Map.of()));
+        Thread.sleep(forMillis);
+        EnergyReading reading = session.stop();
+        return new Sampled(reading, session.drainSamples().stream().filter(p -> p.deviceId().equals("ram"))
+                .map(PowerSample::timestampNanos).toList());
+    }
+
+    @Test
+    void samplesAtTheSessionsIntervalWhenSampleIntervalIsNotSet() throws Exception {
+        List<Long> ram = sampleFor(150, 1000).ramNanos();
+        // every 150 ms for 1 s: 6 samples and the one at stop (CodeCarbon's own 1 s would give 1 or 2)
+        assertTrue(ram.size() >= 5, ram.size() + " samples");
+        // midpoints of consecutive 150 ms intervals lie 150 ms apart
+        assertEquals(150.0, (ram.get(3) - ram.get(2)) / 1e6, 40.0);
+    }
+
+    @Test
+    void anIntervalUnderWhatProcStatResolvesIsRaisedTo100MsWithAWarning() throws Exception {
+        Sampled sampled = sampleFor(10, 450);
+        int ram = sampled.ramNanos().size();
+        assertTrue(ram >= 3 && ram <= 6, ram + " samples"); // every 100 ms, not every 10 ms (45)
+        assertTrue(sampled.reading().warnings().stream().anyMatch(w -> w.startsWith("CPU load sampled every 100 ms, "
+                + "not every 10 ms")), sampled.reading().warnings().toString());
+    }
+
+    @Test
+    void eachSampleIsStampedAtTheMiddleOfTheIntervalItAverages() throws Exception {
+        // no background sample (10 min): the one sample, at stop, averages the whole window
+        EnergySession session = source.start(options(Map.of()));
+        writeStat(2000 + 500, 8000 + 500);
+        Thread.sleep(200);
+        EnergyReading reading = session.stop();
+        List<PowerSample> samples = session.drainSamples();
+        long middle = reading.startNanos() + (reading.endNanos() - reading.startNanos()) / 2;
+        for (String device : List.of("cpu", "ram")) {
+            PowerSample sample = samples.stream().filter(p -> p.deviceId().equals(device)).findFirst().orElseThrow();
+            assertEquals(middle, sample.timestampNanos(), device); // not the window's end, 100 ms later
+        }
     }
 
     @Test

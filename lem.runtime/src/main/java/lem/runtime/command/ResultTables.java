@@ -40,8 +40,9 @@ public final class ResultTables {
         rows.add(row("requests", String.valueOf(m.requests()), "", m.failedRequests() + " failed"));
         rows.add(row("tokens in / out", m.inputTokens() + " / " + m.outputTokens(), "tokens", ""));
         rows.add(row("measured time", num(m.windowNanos() / 1e9), "s", result.cyclesMeasured() + " cycle(s)"));
-        rows.add(row("throughput", num(m.outputTokensPerSecond()), "output tokens/s", num(m.totalTokensPerSecond()) + " total tokens/s"));
-        rows.add(row("request rate", num(m.requestsPerSecond()), "requests/s", ""));
+        rows.add(row("throughput", num(m.outputTokensPerSecond()), "output tokens/s", "pooled over cycles: all output "
+                + "tokens / all measured time; " + num(m.totalTokensPerSecond()) + " total tokens/s"));
+        rows.add(row("request rate", num(m.requestsPerSecond()), "requests/s", "pooled over cycles"));
         var l = m.latency();
         rows.add(row("TTFT", dist(l.ttftMs()), "ms", "mean / p50 / p90 / p99"));
         rows.add(row("ITL", dist(l.itlRawMs()), "ms", "raw gaps; trimmed mean " + num(l.itlTrimmedMs().mean())
@@ -79,11 +80,18 @@ public final class ResultTables {
         List<String> footer = new ArrayList<>();
         List<MetricStatistics> stats = result.statistics().stream().filter(s -> s.n() >= 2 && s.mean() != null).toList();
         if (!stats.isEmpty()) {
-            footer.add("Across cycles (mean, sd, CV, 95% CI with t(0.975, n-1)):");
+            footer.add("The figures above are pooled over cycles (totals over all cycles, latencies from all requests).");
+            footer.add("Across cycles, the mean of the per-cycle values (not the pooled figure) with sd, CV and its 95% "
+                    + "t-interval, t(0.975, n-1); and the geometric mean of cycles with its 95% log-scale interval, "
+                    + "which stays above 0:");
             for (MetricStatistics s : stats) {
-                footer.add(String.format(Locale.ROOT, "  %-28s n=%d  mean %s %s  sd %s  CV %s  CI [%s, %s]", s.metric(), s.n(),
-                        num(s.mean()), s.unit(), num(s.stdDev()), num(s.coefficientOfVariation()), num(s.ciLow()), num(s.ciHigh())));
+                footer.add(String.format(Locale.ROOT, "  %-28s n=%d  mean of cycles %s %s  sd %s  CV %s  t-CI [%s, %s]%s",
+                        s.metric(), s.n(), num(s.mean()), s.unit(), num(s.stdDev()), num(s.coefficientOfVariation()),
+                        num(s.ciLow()), num(s.ciHigh()), s.geometricMean() == null ? ""
+                                : "  geomean " + num(s.geometricMean()) + " log-CI [" + num(s.logCiLow()) + ", "
+                                        + num(s.logCiHigh()) + "]"));
             }
+            footer.addAll(statisticsWarnings(stats));
         } else if (result.cyclesMeasured() == 1) {
             footer.add("One cycle: no confidence interval (run with --cycles N, N >= 2, for one).");
         }
@@ -91,6 +99,23 @@ public final class ResultTables {
         footer.add("Results: " + directory);
         return new Rows("Experiment " + result.experimentId() + " (" + result.name() + "): " + status,
                 List.of("METRIC", "VALUE", "UNIT", "HOW"), rows, footer);
+    }
+
+    /**
+     * The warnings of the across-cycles block, each text once: with the metrics it concerns, or
+     * without when it concerns every metric (too few cycles).
+     */
+    static List<String> statisticsWarnings(List<MetricStatistics> stats) {
+        java.util.Map<String, List<String>> metricsByText = new java.util.LinkedHashMap<>();
+        for (MetricStatistics s : stats) {
+            s.warnings().forEach(w -> metricsByText.computeIfAbsent(w, k -> new ArrayList<>()).add(s.metric()));
+        }
+        List<String> lines = new ArrayList<>();
+        metricsByText.forEach((text, metrics) -> {
+            lines.add("warning: across cycles" + (metrics.size() == stats.size() ? ""
+                    : " (" + String.join(", ", metrics) + ")") + ": " + text);
+        });
+        return lines;
     }
 
     private static final java.util.regex.Pattern CYCLE_PREFIX = java.util.regex.Pattern.compile("^cycle (\\d+)(?: process \\d+)?: ");
@@ -132,12 +157,18 @@ public final class ResultTables {
     public static Rows compare(Comparison c) {
         List<List<String>> rows = new ArrayList<>();
         for (ComparisonRow r : c.rows()) {
-            rows.add(List.of(r.metric(), r.unit(), withCi(r.a(), r.aCiHalfWidth()), withCi(r.b(), r.bCiHalfWidth()),
+            rows.add(List.of(r.metric(), r.unit(), num(r.a()), num(r.b()),
                     r.differencePercent() == null ? "-" : String.format(Locale.ROOT, "%+.1f%%", r.differencePercent()),
+                    withCi(r.aCycleMean(), r.aCiLow(), r.aCiHigh()), withCi(r.bCycleMean(), r.bCiLow(), r.bCiHigh()),
                     r.intervalsOverlap() == null ? "-" : r.intervalsOverlap() ? "yes" : "no"));
         }
+        List<String> footer = new ArrayList<>();
+        footer.add("A and B are pooled over cycles (totals over all cycles, latencies from all requests); the "
+                + "95% t-intervals belong to the means of cycles beside them.");
+        footer.addAll(c.notes());
         return new Rows("Comparison: A = " + c.experimentA() + ", B = " + c.experimentB(),
-                List.of("METRIC", "UNIT", "A", "B", "B vs A", "CIs OVERLAP"), rows, c.notes());
+                List.of("METRIC", "UNIT", "A POOLED", "B POOLED", "B vs A", "A MEAN OF CYCLES [95% CI]",
+                        "B MEAN OF CYCLES [95% CI]", "CIs OVERLAP"), rows, footer);
     }
 
     /** The method's name without its explanation, which result.json keeps whole. */
@@ -146,8 +177,8 @@ public final class ResultTables {
         return paren > 0 ? method.substring(0, paren) : method;
     }
 
-    private static String withCi(Double value, Double halfWidth) {
-        return halfWidth == null ? num(value) : num(value) + " ± " + num(halfWidth);
+    private static String withCi(Double value, Double low, Double high) {
+        return low == null || high == null ? num(value) : num(value) + " [" + num(low) + ", " + num(high) + "]";
     }
 
     private static List<String> row(String metric, String value, String unit, String how) {

@@ -293,7 +293,7 @@ public class RunCommands {
                 : services.energySources().stream().map(PluginService::name).collect(Collectors.joining(", "))));
         rows.add(List.of("baseline", c.baseline().enabled() ? c.baseline().durationSeconds() + " s idle" : "off"));
         rows.add(List.of("warmup", c.warmup().enabled() ? c.warmup().minRequests() + ".." + c.warmup().maxRequests()
-                + " requests until latency CV < " + c.warmup().cvThreshold() : "off"));
+                + " requests in the cycles' batches until per-token decode time CV < " + c.warmup().cvThreshold() : "off"));
         rows.add(List.of("cycles", String.valueOf(c.cycles())));
         rows.add(List.of("FLOPs chain", services.flopsStrategies().stream().map(PluginService::name).collect(Collectors.joining(" > "))));
         rows.add(List.of("output", workingDirectory().resolve(c.output().dir()).toString()));

@@ -150,9 +150,10 @@ public record ExperimentConfig(
     }
 
     /**
-     * Warmup ends when the coefficient of variation of the last {@code window} latencies drops
-     * under {@code cvThreshold}, after at least {@code minRequests} and at most
-     * {@code maxRequests} requests.
+     * Warmup sends the cycles' requests in the cycles' batches and ends when the coefficient of
+     * variation of the mean per-token decode time of the batches that hold the last {@code window}
+     * requests (2 batches at least) drops under {@code cvThreshold}, after at least
+     * {@code minRequests} and at most {@code maxRequests} requests (rounded up to whole batches).
      */
     public record Warmup(boolean enabled, int minRequests, int maxRequests, double cvThreshold,
             int window) {

@@ -14,10 +14,17 @@ import java.util.Locale;
 
 /**
  * One CSV row per experiment: {@code results/experiments.csv} and {@code lem:results export --csv}.
- * Each headline metric has its overall value and the half width of its 95% interval across cycles.
+ * Each headline metric has columns named for what they hold, and an interval is only ever beside
+ * the estimate it belongs to: {@code <metric>_pooled} (over all cycles: totals divided by totals,
+ * latencies from all requests), {@code <metric>_cycle_mean} with its 95% t-interval
+ * {@code <metric>_cycle_ci95_low/high}, and {@code <metric>_cycle_geomean} with its 95% log-scale
+ * interval {@code <metric>_cycle_geomean_ci95_low/high} (empty unless every cycle value is above 0).
  */
 public final class ExperimentCsv {
     private static final Object LOCK = new Object();
+    /** The columns of each headline metric, after its key. */
+    static final List<String> METRIC_COLUMNS = List.of("_pooled", "_cycle_mean", "_cycle_ci95_low", "_cycle_ci95_high",
+            "_cycle_geomean", "_cycle_geomean_ci95_low", "_cycle_geomean_ci95_high");
 
     private ExperimentCsv() {
     }
@@ -27,8 +34,9 @@ public final class ExperimentCsv {
                 "cycles", "processes_per_cycle", "requests", "failed_requests", "input_tokens", "output_tokens",
                 "window_s", "energy_sources"));
         for (HeadlineMetric metric : HeadlineMetric.values()) {
-            header.add(metric.key());
-            header.add(metric.key() + "_ci95_half_width");
+            for (String suffix : METRIC_COLUMNS) {
+                header.add(metric.key() + suffix);
+            }
         }
         return header;
     }
@@ -52,8 +60,12 @@ public final class ExperimentCsv {
         row.add(overall == null ? "" : String.join(" ", overall.energy().sourcesUsed()));
         for (HeadlineMetric metric : HeadlineMetric.values()) {
             row.add(number(metric.valueOf(overall)));
-            MetricStatistics statistics = result == null ? null : result.statistic(metric.key());
-            row.add(statistics == null ? "" : number(statistics.ciHalfWidth()));
+            MetricStatistics s = result == null ? null : result.statistic(metric.key());
+            for (Double value : s == null ? java.util.Collections.<Double>nCopies(METRIC_COLUMNS.size() - 1, null)
+                    : java.util.Arrays.asList(s.mean(), s.ciLow(), s.ciHigh(), s.geometricMean(), s.logCiLow(),
+                            s.logCiHigh())) {
+                row.add(number(value));
+            }
         }
         return row;
     }
@@ -77,6 +89,8 @@ public final class ExperimentCsv {
      * Puts the experiment's row into {@code experiments.csv}: appended the first time, replaced when it
      * is there already (a later aggregation or a change of state), the header written once. The file
      * is rewritten atomically under a file lock, so two runs finishing together both keep their row.
+     * A file with other columns (an older lem's) is moved to {@code experiments.csv.bak} first;
+     * {@code lem results export} writes every stored experiment in the current columns.
      */
     static void upsert(Path csv, String experimentId, List<String> row) throws IOException {
         synchronized (LOCK) {
@@ -86,6 +100,13 @@ public final class ExperimentCsv {
                 // records, not lines: a reason written over several lines is one quoted cell
                 List<String> records = Files.isRegularFile(csv)
                         ? CsvText.records(Files.readString(csv, StandardCharsets.UTF_8)) : List.of();
+                if (!records.isEmpty() && !CsvText.split(records.get(0)).equals(header())) {
+                    // written by a lem with other columns: its rows would land under the wrong names,
+                    // so the file is kept aside whole and a new one begins
+                    Files.move(csv, csv.resolveSibling(csv.getFileName() + ".bak"),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    records = List.of();
+                }
                 StringBuilder text = new StringBuilder(CsvText.row(header())).append('\n');
                 boolean replaced = false;
                 for (int i = 1; i < records.size(); i++) {

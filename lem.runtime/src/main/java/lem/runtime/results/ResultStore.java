@@ -91,7 +91,10 @@ public final class ResultStore {
         return result;
     }
 
-    /** Headline metrics of two experiments, with the difference of b from a in percent. */
+    /**
+     * Headline metrics of two experiments: the pooled figures with the difference of b from a in
+     * percent, and each one's mean of cycles with its 95% t-interval.
+     */
     public Comparison compare(String experimentA, String experimentB) {
         AggregatedResult a = load(experimentA);
         AggregatedResult b = load(experimentB);
@@ -106,11 +109,14 @@ public final class ResultStore {
                     : (valueB - valueA) / Math.abs(valueA) * 100;
             MetricStatistics statsA = a.statistic(metric.key());
             MetricStatistics statsB = b.statistic(metric.key());
-            Double halfA = statsA == null ? null : statsA.ciHalfWidth();
-            Double halfB = statsB == null ? null : statsB.ciHalfWidth();
-            Boolean overlap = halfA == null || halfB == null ? null
+            boolean intervalA = statsA != null && statsA.ciLow() != null;
+            boolean intervalB = statsB != null && statsB.ciLow() != null;
+            Boolean overlap = !intervalA || !intervalB ? null
                     : statsA.ciLow() <= statsB.ciHigh() && statsB.ciLow() <= statsA.ciHigh();
-            rows.add(new ComparisonRow(metric.key(), metric.unit(), valueA, valueB, difference, halfA, halfB, overlap));
+            rows.add(new ComparisonRow(metric.key(), metric.unit(), valueA, valueB, difference,
+                    statsA == null ? null : statsA.mean(), intervalA ? statsA.ciLow() : null,
+                    intervalA ? statsA.ciHigh() : null, statsB == null ? null : statsB.mean(),
+                    intervalB ? statsB.ciLow() : null, intervalB ? statsB.ciHigh() : null, overlap));
         }
         List<String> notes = new ArrayList<>();
         if (!Objects.equals(a.backend(), b.backend())) {

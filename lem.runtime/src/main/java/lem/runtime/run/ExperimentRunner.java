@@ -254,8 +254,16 @@ public final class ExperimentRunner {
     }
 
     /**
-     * Single requests until the coefficient of variation of the last {@code window} end-to-end
-     * latencies is under the threshold (at least {@code min}, at most {@code max} requests).
+     * Warms the model up with the cycles' own batch shape and ends once a quantity that settles has
+     * settled. Each step sends the next {@code batching.batch_size} requests of the cycles' plan
+     * (the whole plan when it is smaller) in one generate call, as a cycle's batches are sent, and
+     * records the batch's mean per-token decode time, (E2E - TTFT) / (output tokens - 1) over its
+     * requests of 2 or more tokens (the batch's mean E2E latency when none has 2 tokens). Per-request
+     * E2E latency does not settle: it carries the prompt's length and the request's place in its
+     * batch, which differ from request to request whatever the warm state. Warmup ends when the
+     * coefficient of variation of the last {@link #warmupWindowBatches} batch figures is under the
+     * threshold and at least {@code min_requests} requests have run; at most {@code max_requests}
+     * requests, rounded up to whole batches. One progress line, at the end.
      */
     private void warmup(LoadedModel model, DecodeSettings decode, List<GenerationRequest> plan, List<String> warnings)
             throws BackendException, InterruptedException {
@@ -264,29 +272,69 @@ public final class ExperimentRunner {
             warnings.add("warmup disabled");
             return;
         }
-        List<Double> latencies = new ArrayList<>();
+        int batchSize = Math.max(1, Math.min(config.batching().batchSize(), plan.size()));
+        int windowBatches = warmupWindowBatches(w.window(), batchSize);
+        List<Double> figures = new ArrayList<>();
+        boolean decodeTimes = true;
         double cv = Double.NaN;
-        for (int i = 0; i < w.maxRequests(); i++) {
+        int sent = 0;
+        while (sent < w.maxRequests()) {
             checkCancelled();
-            GenerationRequest source = plan.get(i % plan.size());
-            GenerationRequest request = new GenerationRequest("warmup-" + i, source.prompt(), 0);
-            GenerationResult r = model.generate(List.of(request), decode, NO_LISTENER);
-            RequestResult rr = r.requests().get(0);
-            if (rr.failed()) {
-                throw new BackendException("warmup request failed: " + rr.error());
+            List<GenerationRequest> batch = new ArrayList<>(batchSize);
+            for (int k = 0; k < batchSize; k++, sent++) {
+                batch.add(new GenerationRequest("warmup-" + sent, plan.get(sent % plan.size()).prompt(), 0));
             }
-            latencies.add((rr.endNanos() - rr.startNanos()) / 1e6);
-            if (latencies.size() >= w.window()) {
-                cv = coefficientOfVariation(latencies.subList(latencies.size() - w.window(), latencies.size()));
+            GenerationResult r = model.generate(batch, decode, NO_LISTENER);
+            for (RequestResult rr : r.requests()) {
+                if (rr.failed()) {
+                    throw new BackendException("warmup request " + rr.requestId() + " failed: " + rr.error());
+                }
             }
-            progress.phase("warmup " + (i + 1) + " request(s), latency CV of last " + w.window() + ": "
-                    + (Double.isNaN(cv) ? "-" : String.format(Locale.ROOT, "%.3f", cv)));
-            if (latencies.size() >= Math.max(w.minRequests(), w.window()) && cv < w.cvThreshold()) {
+            double perToken = meanDecodeNanosPerToken(r.requests());
+            decodeTimes &= !Double.isNaN(perToken);
+            figures.add(Double.isNaN(perToken) ? meanE2eNanos(r.requests()) : perToken);
+            if (figures.size() >= windowBatches) {
+                cv = coefficientOfVariation(figures.subList(figures.size() - windowBatches, figures.size()));
+            }
+            if (sent >= w.minRequests() && cv < w.cvThreshold()) {
+                progress.phase(String.format(Locale.ROOT,
+                        "warmup converged: %s CV %.3f < %.3f over the last %d batches of %d, %d requests",
+                        decodeTimes ? "per-token decode time" : "batch latency", cv, w.cvThreshold(), windowBatches,
+                        batchSize, sent));
                 return;
             }
         }
-        warnings.add(String.format(Locale.ROOT, "warmup did not converge: latency CV %.3f >= %.3f after %d requests", cv,
-                w.cvThreshold(), w.maxRequests()));
+        String text = String.format(Locale.ROOT,
+                "warmup did not converge: %s CV %.3f >= %.3f over the last %d batches of %d after %d requests",
+                decodeTimes ? "per-token decode time" : "batch latency", cv, w.cvThreshold(), windowBatches, batchSize,
+                sent);
+        progress.phase(text);
+        warnings.add(text);
+    }
+
+    /** Batches judged together: those that hold the last {@code window} requests, and never fewer than 2. */
+    static int warmupWindowBatches(int windowRequests, int batchSize) {
+        return Math.max(2, (windowRequests + batchSize - 1) / batchSize);
+    }
+
+    /**
+     * Mean of (E2E - TTFT) / (output tokens - 1) over the requests with 2 or more output tokens,
+     * in nanoseconds; NaN when none has 2.
+     */
+    static double meanDecodeNanosPerToken(List<RequestResult> requests) {
+        double sum = 0;
+        int n = 0;
+        for (RequestResult r : requests) {
+            if (r.outputTokens() >= 2) {
+                sum += (double) (r.endNanos() - r.firstTokenNanos()) / (r.outputTokens() - 1);
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    private static double meanE2eNanos(List<RequestResult> requests) {
+        return requests.stream().mapToDouble(r -> r.endNanos() - r.startNanos()).average().orElse(Double.NaN);
     }
 
     static double coefficientOfVariation(List<Double> values) {

@@ -45,6 +45,13 @@ class ResultTablesTest {
     Path root;
 
     private AggregatedResult aggregate(long[] ttftMs, double[] joules) throws IOException {
+        long[] windowMs = new long[ttftMs.length];
+        java.util.Arrays.fill(windowMs, 1000);
+        return aggregate(ttftMs, joules, windowMs);
+    }
+
+    /** As above, each cycle's measured window {@code windowMs[c]} long. */
+    private AggregatedResult aggregate(long[] ttftMs, double[] joules, long[] windowMs) throws IOException {
         ResultsDirectory dir = ResultsDirectory.create(root, "summary-test", "summary test");
         ModelDescription model = new ModelDescription("tiny", "gpt2", 1000, Precision.FLOAT32, Precision.FLOAT32, "none",
                 Map.of());
@@ -59,10 +66,11 @@ class ResultTablesTest {
                 requests.add(new RequestTimeline("c" + c + "r" + r, 10, 3, start, first, first + 10 * MS, tokens,
                         "length", null));
             }
-            EnergyReading reading = new EnergyReading("nvml", base, base + 1000 * MS, List.of(new DeviceEnergy("GPU-0",
+            long end = base + windowMs[c] * MS;
+            EnergyReading reading = new EnergyReading("nvml", base, end, List.of(new DeviceEnergy("GPU-0",
                     EnergyDomain.GPU, joules[c], EnergyMethod.COUNTER, false, "counter")), List.of(), List.of(), Map.of());
             dir.writeRaw(new RawResult(null, "summary-test", c + 1, 0, "host", new WallClockAnchor(1_700_000_000_000L, 0),
-                    new MeasurementWindow(base, base + 1000 * MS), new BackendIdentity("djl", "0.1.0", "test"), model,
+                    new MeasurementWindow(base, end), new BackendIdentity("djl", "0.1.0", "test"), model,
                     requests, List.of(reading), List.of(), null, null, List.of(), -1, List.of(), null, true, null));
         }
         return Aggregator.aggregate(dir.path());
@@ -111,9 +119,12 @@ class ResultTablesTest {
         assertEquals("unknown", rows.get("peak device memory").get(1));
 
         List<String> footer = table.footer();
-        assertEquals("Across cycles (mean, sd, CV, 95% CI with t(0.975, n-1)):", footer.get(0));
+        assertTrue(footer.get(0).startsWith("The figures above are pooled over cycles"), footer.get(0));
+        assertTrue(footer.get(1).startsWith("Across cycles, the mean of the per-cycle values (not the pooled figure)"),
+                footer.get(1));
         String energyLine = footer.stream().filter(l -> l.trim().startsWith("energy_raw_j ")).findFirst().orElseThrow();
-        double[] e = numbers(energyLine, "n=2  mean ([-\\d.]+) J  sd ([-\\d.]+)  CV ([-\\d.]+)  CI \\[([-\\d.]+), ([-\\d.]+)\\]");
+        double[] e = numbers(energyLine, "n=2  mean of cycles ([-\\d.]+) J  sd ([-\\d.]+)  CV ([-\\d.]+)  "
+                + "t-CI \\[([-\\d.]+), ([-\\d.]+)\\]  geomean ([-\\d.]+) log-CI \\[([-\\d.]+), ([-\\d.]+)\\]");
         double sd = Math.sqrt(200); // 100 and 120 J
         double half = T_975_1 * sd / Math.sqrt(2);
         assertEquals(110, e[0], 0.05);
@@ -121,11 +132,71 @@ class ResultTablesTest {
         assertEquals(sd / 110, e[2], 0.0001);
         assertEquals(110 - half, e[3], 0.01);
         assertEquals(110 + half, e[4], 0.1);
+        // ln 100 = 4.605170, ln 120 = 4.787492: mean 4.696331 (geomean sqrt(100 x 120) = 109.5445),
+        // s_ln = 0.182322 / sqrt(2) = 0.128921, half width 12.706 x 0.128921 / sqrt(2) = 1.158308
+        // -> [e^3.538023, e^5.854639] = [34.399, 348.849]
+        assertEquals(109.5, e[5], 0.05);
+        assertEquals(34.399, e[6], 0.001);
+        assertEquals(348.8, e[7], 0.05);
+        // two cycles: said once for all metrics, not once per metric
+        assertEquals(1, footer.stream().filter(l -> l.startsWith("warning: across cycles: only 2 cycles")).count(),
+                footer.toString());
         String ttftLine = footer.stream().filter(l -> l.trim().startsWith("ttft_mean_ms ")).findFirst().orElseThrow();
-        double[] t = numbers(ttftLine, "mean ([-\\d.]+) ms .* CI \\[([-\\d.]+), ([-\\d.]+)\\]");
+        double[] t = numbers(ttftLine, "mean of cycles ([-\\d.]+) ms .* t-CI \\[([-\\d.]+), ([-\\d.]+)\\]");
         assertEquals(15, t[0], 0.001);
         assertEquals(15 - T_975_1 * Math.sqrt(50) / Math.sqrt(2), t[1], 0.01);
         assertEquals("Results: /results/summary-test", footer.get(footer.size() - 1));
+    }
+
+    @Test
+    void pooledAndMeanOfCyclesAreLabelledAndExportedUnderTheirOwnNames() throws IOException {
+        // 6 output tokens in 1 s, then in 3 s: cycles 6 and 2 tokens/s; pooled 12 / 4 s = 3, mean of cycles 4
+        AggregatedResult result = aggregate(new long[] {10, 10}, new double[] {100, 100}, new long[] {1000, 3000});
+        ResultTables.Rows table = ResultTables.summary(result, "complete", "d");
+        List<String> throughput = rowsByMetric(table).get("throughput");
+        assertEquals("3.000", throughput.get(1));
+        assertTrue(throughput.get(3).startsWith("pooled over cycles"), throughput.get(3));
+        String line = table.footer().stream().filter(l -> l.trim().startsWith("output_tokens_per_s ")).findFirst()
+                .orElseThrow();
+        assertTrue(line.contains("mean of cycles 4.000 tokens/s"), line);
+        // the t-interval [-21.4, 29.4] of a throughput: said once, naming the metrics it concerns
+        String belowZero = table.footer().stream().filter(l -> l.contains("reaches 0 or below")).findFirst().orElseThrow();
+        assertTrue(belowZero.startsWith("warning: across cycles (output_tokens_per_s, total_tokens_per_s, requests_per_s"),
+                belowZero);
+
+        // the export: the pooled figure, and the mean of cycles beside its own interval
+        // mean 4, s = sqrt(8), half width 12.706 x sqrt(8) / sqrt(2) = 25.412 -> [-21.412, 29.412];
+        // geomean sqrt(12) = 3.46410, ln 6 and ln 2: s_ln = 1.098612 / sqrt(2), half width 6.979596
+        // -> [e^(1.242453 - 6.979596), e^(1.242453 + 6.979596)] = [0.00322397, 3722.12]
+        List<String> header = lem.runtime.results.ExperimentCsv.header();
+        List<String> row = lem.runtime.results.ExperimentCsv.row(null, result, "x");
+        Map<String, String> csv = new LinkedHashMap<>();
+        for (int i = 0; i < header.size(); i++) {
+            csv.put(header.get(i), row.get(i));
+        }
+        assertEquals(3.0, Double.parseDouble(csv.get("output_tokens_per_s_pooled")), 1e-9);
+        assertEquals(4.0, Double.parseDouble(csv.get("output_tokens_per_s_cycle_mean")), 1e-9);
+        assertEquals(-21.412, Double.parseDouble(csv.get("output_tokens_per_s_cycle_ci95_low")), 0.001);
+        assertEquals(29.412, Double.parseDouble(csv.get("output_tokens_per_s_cycle_ci95_high")), 0.001);
+        assertEquals(3.46410, Double.parseDouble(csv.get("output_tokens_per_s_cycle_geomean")), 1e-5);
+        assertEquals(0.00322397, Double.parseDouble(csv.get("output_tokens_per_s_cycle_geomean_ci95_low")), 1e-8);
+        assertEquals(3722.12, Double.parseDouble(csv.get("output_tokens_per_s_cycle_geomean_ci95_high")), 0.01);
+        assertTrue(header.stream().noneMatch(h -> h.endsWith("half_width") || h.equals("output_tokens_per_s")),
+                header.toString());
+    }
+
+    @Test
+    void compareShowsEachIntervalBesideTheMeanOfCyclesItBelongsTo() {
+        // the case: pooled 708.7 tokens/s, cycles 498.8, 570.5, 2103.8 (mean 1057.7, t-CI [-1194.6, 3310.0])
+        ResultTables.Rows table = ResultTables.compare(new lem.runtime.results.Comparison("a", "b", List.of(
+                new lem.runtime.results.ComparisonRow("output_tokens_per_s", "tokens/s", 708.7, 800.0, 12.88,
+                        1057.7, -1194.6, 3310.0, 810.0, 790.0, 830.0, true)), List.of("models differ: x vs y")));
+        assertEquals(List.of("METRIC", "UNIT", "A POOLED", "B POOLED", "B vs A", "A MEAN OF CYCLES [95% CI]",
+                "B MEAN OF CYCLES [95% CI]", "CIs OVERLAP"), table.headers());
+        assertEquals(List.of("output_tokens_per_s", "tokens/s", "708.7", "800.0", "+12.9%", "1057.7 [-1194.6, 3310.0]",
+                "810.0 [790.0, 830.0]", "yes"), table.rows().get(0));
+        assertTrue(table.footer().get(0).startsWith("A and B are pooled over cycles"), table.footer().toString());
+        assertTrue(table.footer().contains("models differ: x vs y"), table.footer().toString());
     }
 
     @Test

@@ -54,6 +54,10 @@ class ResultStoreTest {
         ComparisonRow energy = comparison.rows().stream().filter(r -> r.metric().equals("energy_raw_j")).findFirst()
                 .orElseThrow();
         assertEquals(-20.0, energy.differencePercent(), 1e-9);
+        // one cycle each: a mean of cycles but no interval to put beside it
+        assertEquals(100.0, energy.aCycleMean(), 1e-9);
+        assertNull(energy.aCiLow());
+        assertNull(energy.intervalsOverlap());
         assertTrue(comparison.notes().stream().anyMatch(n -> n.contains("fewer than 2 cycles")));
 
         String csv = store.exportCsv("int8-run", "baseline-run");
@@ -61,7 +65,21 @@ class ResultStoreTest {
         assertEquals(3, lines.length);
         assertTrue(lines[0].startsWith("experiment_id,name,status"));
         assertTrue(lines[1].startsWith("int8-run,int8-run name,complete,"), lines[1]);
-        assertTrue(lines[0].contains("j_per_output_token,"), lines[0]);
+        assertTrue(lines[0].contains(",j_per_output_token_pooled,j_per_output_token_cycle_mean,"), lines[0]);
+    }
+
+    @Test
+    void anExperimentsCsvWithOlderColumnsIsKeptAsideNotMixedWithTheNewOnes() throws Exception {
+        java.nio.file.Files.createDirectories(root);
+        String old = "experiment_id,name,output_tokens_per_s,output_tokens_per_s_ci95_half_width\nold-run,old,708.7,2252.3\n";
+        java.nio.file.Files.writeString(root.resolve(ResultsDirectory.EXPERIMENTS_CSV), old);
+        experiment("new-run", 100);
+
+        List<String> lines = java.nio.file.Files.readAllLines(root.resolve(ResultsDirectory.EXPERIMENTS_CSV));
+        assertEquals(String.join(",", ExperimentCsv.header()), lines.get(0));
+        assertEquals(2, lines.size());
+        assertTrue(lines.get(1).startsWith("new-run,"), lines.get(1));
+        assertEquals(old, java.nio.file.Files.readString(root.resolve(ResultsDirectory.EXPERIMENTS_CSV + ".bak")));
     }
 
     @Test

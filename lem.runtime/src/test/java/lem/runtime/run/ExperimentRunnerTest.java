@@ -365,19 +365,11 @@ class ExperimentRunnerTest {
     @Test
     @Timeout(value = 20, unit = TimeUnit.SECONDS)
     void cancelDuringWarmupEndsTheRunBeforeAnyCycle() throws IOException {
-        // the cancel arrives while a warmup request runs; this backend finishes the request anyway
+        // the cancel arrives while the second warmup batch runs; this backend finishes the batch anyway
         java.util.concurrent.atomic.AtomicReference<ExperimentRunner> self = new java.util.concurrent.atomic.AtomicReference<>();
-        RunProgress cancelAtSecondWarmup = new RunProgress() {
-            @Override
-            public void phase(String description) {
-                if (description.startsWith("warmup 2 ")) {
-                    self.get().cancel("stopped during warmup");
-                }
-            }
-
-            @Override
-            public void measuring(int cycle, int cycles, int done, int total, long elapsedNanos, double powerWatts,
-                    boolean estimated) {
+        backend.onWarmupCall = n -> {
+            if (n == 2) {
+                self.get().cancel("stopped during warmup");
             }
         };
         LoadedConfig loaded = config("""
@@ -386,7 +378,7 @@ class ExperimentRunnerTest {
                 """);
         RunServices services = new RunServices(plugin(ScriptedBackend.NAME, (InferenceBackend) backend), List.of(),
                 List.of(), Map.of());
-        ExperimentRunner runner = new ExperimentRunner(loaded, services, new BaselineMeter(), cancelAtSecondWarmup,
+        ExperimentRunner runner = new ExperimentRunner(loaded, services, new BaselineMeter(), RunProgress.SILENT,
                 new EnvironmentCapture(fakeRoot()), dir);
         self.set(runner);
 
@@ -402,36 +394,107 @@ class ExperimentRunnerTest {
         assertEquals(1, backend.closed);
     }
 
+    /** The progress lines a run printed. */
+    private static final class RecordedProgress implements RunProgress {
+        final List<String> phases = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+        @Override
+        public void phase(String description) {
+            phases.add(description);
+        }
+
+        @Override
+        public void measuring(int cycle, int cycles, int done, int total, long elapsedNanos, double powerWatts,
+                boolean estimated) {
+        }
+
+        List<String> warmupLines() {
+            return phases.stream().filter(p -> p.startsWith("warmup")).toList();
+        }
+    }
+
+    private RunOutcome runWithProgress(LoadedConfig loaded, RunProgress progress) throws IOException {
+        RunServices services = new RunServices(plugin(ScriptedBackend.NAME, (InferenceBackend) backend), List.of(),
+                List.of(), Map.of());
+        return new ExperimentRunner(loaded, services, new BaselineMeter(), progress, new EnvironmentCapture(fakeRoot()),
+                dir).run();
+    }
+
     @Test
-    void warmupStopsOnceTheLatencyIsSteady() throws IOException {
-        RunOutcome outcome = runner(config("""
+    void warmupSendsTheCyclesBatchShapeAndStopsOnceTheDecodeTimeIsSteady() throws IOException {
+        RecordedProgress progress = new RecordedProgress();
+        RunOutcome outcome = runWithProgress(config("""
+                batching: {strategy: static, batch_size: 2}
                 warmup: {enabled: true, min_requests: 6, max_requests: 40, window: 4, cv_threshold: 0.05}
                 baseline: {enabled: false}
-                """), List.of(), List.of()).run();
+                """), progress);
 
         assertTrue(outcome.complete(), outcome.reason());
-        // constant latency: CV 0 as soon as min_requests (6, more than the window of 4) have run
-        assertEquals(6, backend.warmupCalls().size());
-        assertTrue(backend.warmupCalls().stream().allMatch(c -> c.size() == 1), "warmup sends single requests");
+        // batches of 2 as the cycles send them; constant decode time: CV 0 once min_requests (6) have run
+        assertEquals(List.of(2, 2, 2), backend.warmupCalls().stream().map(List::size).toList());
+        // the batches walk through the plan's prompts as a cycle does, not the first prompt again and again
+        assertEquals(List.of("warmup-0", "warmup-1"), backend.warmupCalls().get(0));
+        assertTrue(outcome.result().warnings().stream().noneMatch(w -> w.contains("warmup did not converge")),
+                String.valueOf(outcome.result().warnings()));
+        assertEquals(1, progress.warmupLines().size(), String.valueOf(progress.phases));
+        assertTrue(progress.warmupLines().get(0).startsWith("warmup converged: per-token decode time CV"),
+                progress.warmupLines().get(0));
+    }
+
+    @Test
+    void aFirstTokenThatVariesDoesNotHoldTheWarmupBack() throws IOException {
+        // 3 ms or 23 ms to the first token: end-to-end latency jumps about (CV ~0.6), decode time per token is steady
+        backend.warmupExtraNanos = i -> i % 2 == 0 ? 0 : 20_000_000L;
+        RunOutcome outcome = runWithProgress(config("""
+                warmup: {enabled: true, min_requests: 2, max_requests: 12, window: 3, cv_threshold: 0.05}
+                baseline: {enabled: false}
+                """), RunProgress.SILENT);
+
+        assertTrue(outcome.complete(), outcome.reason());
+        // window 3 at batch size 1: three batches judged; steady from the start, so min (2) and the window (3) decide
+        assertEquals(3, backend.warmupCalls().size());
         assertTrue(outcome.result().warnings().stream().noneMatch(w -> w.contains("warmup did not converge")),
                 String.valueOf(outcome.result().warnings()));
     }
 
     @Test
-    void warmupThatNeverSettlesStopsAtTheMaximumWithAWarning() throws IOException {
-        // alternating 3 ms and 9 ms to the first token: the CV of any window stays far above 0.05
-        backend.warmupExtraNanos = i -> i % 2 == 0 ? 0 : 6_000_000L;
-        RunOutcome outcome = runner(config("""
+    void warmupThatNeverSettlesStopsAtTheMaximumWithAWarningAndOneLine() throws IOException {
+        // batches alternate 2 ms and 8 ms between tokens: the CV of any two batches stays far above 0.05
+        backend.warmupExtraItlNanos = i -> (i / 2) % 2 == 0 ? 0 : 6_000_000L;
+        RecordedProgress progress = new RecordedProgress();
+        RunOutcome outcome = runWithProgress(config("""
+                batching: {strategy: static, batch_size: 2}
                 warmup: {enabled: true, min_requests: 2, max_requests: 7, window: 4, cv_threshold: 0.05}
                 baseline: {enabled: false}
-                """), List.of(), List.of()).run();
+                """), progress);
 
         assertTrue(outcome.complete(), outcome.reason());
-        assertEquals(7, backend.warmupCalls().size());
+        // 7 requests rounded up to whole batches of 2: 4 batches, 8 requests
+        assertEquals(4, backend.warmupCalls().size());
         assertTrue(outcome.result().warnings().stream()
-                .anyMatch(w -> w.contains("warmup did not converge") && w.contains("after 7 requests")),
+                .anyMatch(w -> w.contains("warmup did not converge: per-token decode time") && w.contains("after 8 requests")),
                 String.valueOf(outcome.result().warnings()));
+        assertEquals(1, progress.warmupLines().size(), String.valueOf(progress.phases));
         assertEquals(1, backend.measurementCalls().size());
+    }
+
+    @Test
+    void warmupJudgesTheBatchesThatHoldTheWindowsRequestsAndNeverFewerThanTwo() {
+        assertEquals(2, ExperimentRunner.warmupWindowBatches(5, 4)); // quickstart: 5 requests span 2 batches of 4
+        assertEquals(3, ExperimentRunner.warmupWindowBatches(5, 2));
+        assertEquals(5, ExperimentRunner.warmupWindowBatches(5, 1));
+        assertEquals(2, ExperimentRunner.warmupWindowBatches(2, 8));
+    }
+
+    @Test
+    void decodeTimePerTokenLeavesOutTheFirstTokenAndSingleTokenRequests() {
+        // (1000 - 100) / (10 - 1) = 100 ns and (2100 - 300) / (4 - 1) = 600 ns: mean 350; the 1-token request has none
+        List<lem.api.backend.RequestResult> batch = List.of(
+                new lem.api.backend.RequestResult("a", 0, 100, 1000, 8, 10, "length", null),
+                new lem.api.backend.RequestResult("b", 0, 300, 2100, 8, 4, "length", null),
+                new lem.api.backend.RequestResult("c", 0, 50, 50, 8, 1, "length", null));
+        assertEquals(350.0, ExperimentRunner.meanDecodeNanosPerToken(batch), 1e-9);
+        assertTrue(Double.isNaN(ExperimentRunner.meanDecodeNanosPerToken(List.of(batch.get(2)))));
     }
 
     @Test

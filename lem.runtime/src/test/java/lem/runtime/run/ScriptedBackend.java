@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
 import java.util.function.IntToLongFunction;
 
 import lem.api.backend.BackendException;
@@ -42,6 +43,10 @@ final class ScriptedBackend implements InferenceBackend {
     long itlNanos = 2_000_000L;
     /** Extra time before the first token of the i-th warmup request (0-based). */
     IntToLongFunction warmupExtraNanos = i -> 0;
+    /** Extra time between the tokens of the i-th warmup request (0-based). */
+    IntToLongFunction warmupExtraItlNanos = i -> 0;
+    /** Called at the start of each warmup generate call, with its number (1-based). */
+    IntConsumer onWarmupCall = n -> { };
     /** The measurement call (1-based, warmup calls not counted) that fails, or 0 for none. */
     int failOnCall;
     /** Requests that finish in the failing call before it throws. */
@@ -110,6 +115,9 @@ final class ScriptedBackend implements InferenceBackend {
         calls.add(ids);
         boolean warmup = ids.get(0).startsWith("warmup-");
         int call = warmup ? 0 : ++measurementCalls;
+        if (warmup) {
+            onWarmupCall.accept(warmupCalls().size());
+        }
         if (call > 0 && call == blockOnCall) {
             blocking.countDown();
             try {
@@ -125,18 +133,21 @@ final class ScriptedBackend implements InferenceBackend {
             if (call > 0 && call == failOnCall && results.size() == failAfterRequests) {
                 throw new BackendException("device lost after " + failAfterRequests + " request(s)");
             }
-            long extra = warmup ? warmupExtraNanos.applyAsLong(Integer.parseInt(request.id().substring(7))) : 0;
-            results.add(run(request, decode.maxNewTokens(), ttftNanos + extra, listener));
+            int warmupIndex = warmup ? Integer.parseInt(request.id().substring(7)) : -1;
+            long extra = warmup ? warmupExtraNanos.applyAsLong(warmupIndex) : 0;
+            long extraItl = warmup ? warmupExtraItlNanos.applyAsLong(warmupIndex) : 0;
+            results.add(run(request, decode.maxNewTokens(), ttftNanos + extra, itlNanos + extraItl, listener));
         }
         return new GenerationResult(results, null, 64L << 20, Map.of("engine_time", "scripted"));
     }
 
-    private RequestResult run(GenerationRequest request, int outputTokens, long ttft, GenerationListener listener) {
+    private RequestResult run(GenerationRequest request, int outputTokens, long ttft, long itl,
+            GenerationListener listener) {
         long start = System.nanoTime();
         listener.requestStarted(request.id(), start);
         long at = start;
         for (int i = 0; i < outputTokens; i++) {
-            at = start + ttft + i * itlNanos;
+            at = start + ttft + i * itl;
             waitUntil(at);
             listener.tokens(new TokenEvent(request.id(), i, 1, at));
         }
