@@ -80,6 +80,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
     public volatile int httpStatus = 500;
     public volatile long firstTokenDelayMillis = 0;
     public volatile long chunkDelayMillis = 0;
+    /** {@link System#nanoTime()} just before each event was written, in order (the test shares the clock). */
+    public final List<Long> eventSentNanos = new CopyOnWriteArrayList<>();
     /** Tokens per content chunk, cycled: {1, 3} gives chunks of 1, 3, 1, 3, ... tokens. */
     public volatile int[] chunkPattern = {1};
     /** A comment line ({@code : ping}) before every content chunk. */
@@ -348,6 +350,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
     }
 
     private void event(OutputStream out, String data) throws IOException {
+        eventSentNanos.add(System.nanoTime());
         write(out, "data: " + data + eol() + eol());
     }
 
