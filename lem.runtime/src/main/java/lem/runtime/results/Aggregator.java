@@ -145,7 +145,18 @@ public final class Aggregator {
         RawResult first = byCycle.firstEntry().getValue().get(0);
         return new AggregatedResult(RawResult.SCHEMA_VERSION, experimentId, nameOf(experimentDir, experimentId), complete,
                 included.size(), processesPerCycle, first.backend(), first.model(), methods(), entries, cycles, overall,
-                statistics, first.flopsChain(), List.copyOf(new java.util.LinkedHashSet<>(warnings)));
+                statistics, first.flopsChain(), List.copyOf(new java.util.LinkedHashSet<>(warnings)),
+                unmetered(experimentDir));
+    }
+
+    /** Whether the experiment's config (config.json) asked for no energy source: {@code energy.sources: none}. */
+    static boolean unmetered(Path experimentDir) {
+        Path config = experimentDir.resolve(ResultsDirectory.CONFIG_FILE);
+        if (!Files.isRegularFile(config)) {
+            return false;
+        }
+        return "none".equals(ResultsJson.read(config, com.fasterxml.jackson.databind.JsonNode.class)
+                .path("config").path("energy").path("sources").asText());
     }
 
     private static String nameOf(Path experimentDir, String experimentId) {
