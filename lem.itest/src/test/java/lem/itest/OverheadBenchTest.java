@@ -10,9 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.felix.service.command.CommandProcessor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.BundleContext;
 import org.osgi.test.common.annotation.InjectBundleContext;
@@ -39,18 +37,14 @@ class OverheadBenchTest {
     @InjectService(timeout = 10_000)
     CommandProcessor processor;
 
-    private ExperimentRuns runs;
-
-    @AfterEach
-    void unregister() {
-        if (runs != null) {
-            runs.close();
+    @Test
+    void metersOffRunsStartNoSessionAndTheSettingsAlternate() throws Exception {
+        try (ExperimentRuns runs = new ExperimentRuns(context, "overhead", ExperimentRuns.pacedBackend())) {
+            benchAlternatesAndLeavesTheMeterOffWhenOff(runs);
         }
     }
 
-    @Test
-    void metersOffRunsStartNoSessionAndTheSettingsAlternate(TestInfo test) throws Exception {
-        runs = new ExperimentRuns(context, test.getTestMethod().orElseThrow().getName(), ExperimentRuns.pacedBackend());
+    private void benchAlternatesAndLeavesTheMeterOffWhenOff(ExperimentRuns runs) throws Exception {
         Path config = runs.write("exp.yaml", runs.config(1));
         int readingsBefore = runs.meter.readings.size();
 
