@@ -13,6 +13,7 @@ mkdir -p "$OUT"
 kit=$(pwd)/.device/gpu
 [ -n "${JAVA:-}" ] || { [ -x ./jdk/bin/java ] && JAVA=$(pwd)/jdk/bin/java; } || { tar xzf "$kit/jdk.tgz" -C /tmp && JAVA=/tmp/jdk/bin/java; }
 [ -n "${LEM_HOME:-}" ] || { [ -x ./lem-dist/bin/lem ] && LEM_HOME=$(pwd)/lem-dist; } || { tar xzf "$kit/lem.tgz" -C /tmp && LEM_HOME=/tmp/lem; }
+JAVA=$(realpath "$JAVA") LEM_HOME=$(realpath "$LEM_HOME")
 export JAVA_HOME=$(dirname "$(dirname "$JAVA")")
 # DJL on CUDA with the machine's own libtorch (/work/shared/device/djl-cuda/README.md)
 TORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')
