@@ -51,6 +51,9 @@ public final class ResultTables {
         rows.add(row("end to end", dist(l.e2eMs()), "ms", ""));
         rows.add(row("prefill / decode time", num(l.prefillTotalMs()) + " / " + num(l.decodeTotalMs()), "ms", "summed over requests"));
         EnergyMetrics e = m.energy();
+        if (result.unmetered()) {
+            rows.add(row("energy", "unmetered", "", "energy.sources: none: no energy source ran, no baseline was taken"));
+        }
         if (e != null) {
             rows.add(row("energy", num(e.rawJoules()), "J", "raw; sources " + String.join(", ", e.sourcesUsed())
                     + (e.includesEstimates() ? " (includes estimates)" : "")));
@@ -61,14 +64,18 @@ public final class ResultTables {
         if (p != null) {
             rows.add(row("prefill / decode energy", num(p.prefillJoules()) + " / " + num(p.decodeJoules()), "J", p.method()));
         }
-        rows.add(row("energy per output token", num(m.joulesPerOutputToken()), "J/token",
-                "adjusted " + num(m.adjustedJoulesPerOutputToken())));
-        rows.add(row("output tokens per joule", num(m.outputTokensPerJoule()), "tokens/J", ""));
+        if (!result.unmetered()) {
+            rows.add(row("energy per output token", num(m.joulesPerOutputToken()), "J/token",
+                    "adjusted " + num(m.adjustedJoulesPerOutputToken())));
+            rows.add(row("output tokens per joule", num(m.outputTokensPerJoule()), "tokens/J", ""));
+        }
         FlopsMetrics f = m.flops();
         if (f != null) {
             rows.add(row("FLOPs", sci(f.totalFlops()) + " (prefill " + sci(f.prefillFlops()) + ", decode " + sci(f.decodeFlops()) + ")",
                     "FLOP", shortMethod(f.method()) + ", " + f.confidence().toLowerCase(Locale.ROOT) + " confidence (details in result.json)"));
-            rows.add(row("FLOP per joule", sci(f.flopsPerJoule()), "FLOP/J", ""));
+            if (!result.unmetered()) {
+                rows.add(row("FLOP per joule", sci(f.flopsPerJoule()), "FLOP/J", ""));
+            }
             rows.add(row("FLOP per output token", sci(f.flopsPerOutputToken()), "FLOP/token", ""));
         } else {
             rows.add(row("FLOPs", "-", "", "no strategy answered (see flops_chain in result.json)"));

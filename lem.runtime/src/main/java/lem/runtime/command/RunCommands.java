@@ -92,24 +92,9 @@ public class RunCommands {
         if (o.flag("--dry-run")) {
             return plan(loaded, services);
         }
-        out.printf("lem run %s: %s on %s (%s), energy from %s, %d cycle(s)%n", loaded.file(), c.model().name(),
-                services.backend().name(), c.backend().device(),
-                services.energySources().stream().map(PluginService::name).collect(Collectors.joining(", ")), c.cycles());
-        List<PluginService<?>> held = new ArrayList<>();
-        RunOutcome outcome;
-        try {
-            RunServices bound = hold(services, held);
-            ExperimentRunner runner = new ExperimentRunner(loaded, bound, baselines, new PrintedProgress(out),
-                    new EnvironmentCapture(), workingDirectory());
-            ServiceListener watcher = departureWatcher(bound, runner);
-            try (InterruptKey key = InterruptKey.install(() -> runner.cancel("interrupted by Ctrl-C"))) {
-                outcome = runner.run();
-            } finally {
-                context.removeServiceListener(watcher);
-            }
-        } finally {
-            held.forEach(catalog::release);
-        }
+        out.printf("lem run %s: %s on %s (%s), %s, %d cycle(s)%n", loaded.file(), c.model().name(),
+                services.backend().name(), c.backend().device(), energyText(c, services), c.cycles());
+        RunOutcome outcome = execute(loaded, services, new PrintedProgress(out));
         String status = outcome.complete() ? "complete" : "INCOMPLETE: " + outcome.reason();
         if (outcome.result() != null) {
             out.print(TableFormat.render(ResultTables.summary(outcome.result(), status, outcome.directory().toString())));
@@ -128,6 +113,33 @@ public class RunCommands {
     @Descriptor("run an experiment from a config file (lem run <config> [--cycles N] [--set k=v ...] [--dry-run])")
     public Table run(CommandSession session) {
         throw new CommandFailure("lem run: which experiment? name its config file; " + RUN_USAGE);
+    }
+
+    /** Runs one experiment with its services held until it ends; Ctrl-C or a service going away stops it cleanly. */
+    RunOutcome execute(LoadedConfig loaded, RunServices services, RunProgress progress) throws IOException {
+        List<PluginService<?>> held = new ArrayList<>();
+        try {
+            RunServices bound = hold(services, held);
+            ExperimentRunner runner = new ExperimentRunner(loaded, bound, baselines, progress, new EnvironmentCapture(),
+                    workingDirectory());
+            ServiceListener watcher = departureWatcher(bound, runner);
+            try (InterruptKey key = InterruptKey.install(() -> runner.cancel("interrupted by Ctrl-C"))) {
+                return runner.run();
+            } finally {
+                context.removeServiceListener(watcher);
+            }
+        } finally {
+            held.forEach(catalog::release);
+        }
+    }
+
+    /** Where the run's energy comes from, in words. */
+    static String energyText(ExperimentConfig c, RunServices services) {
+        if (c.energy().none()) {
+            return "unmetered (energy.sources: none)";
+        }
+        return "energy from " + (services.energySources().isEmpty() ? "no source"
+                : services.energySources().stream().map(PluginService::name).collect(Collectors.joining(", ")));
     }
 
     @Descriptor("check a config, or show it resolved (defaults, presets, inheritance, overrides applied)")
@@ -258,6 +270,9 @@ public class RunCommands {
     }
 
     RunServices resolveServices(ExperimentConfig c, PluginService<InferenceBackend> backend) {
+        if (c.energy().none()) {
+            return new RunServices(backend, List.of(), catalog.flopsStrategies(), bundles());
+        }
         PluginCatalog.EnergySelection selection = catalog.selectEnergySources(
                 c.energy().allAvailable() ? List.of() : c.energy().sources(), true);
         if (!selection.refused().isEmpty()) {
@@ -268,13 +283,17 @@ public class RunCommands {
         if (sources.isEmpty()) {
             System.err.println("warning: no energy source can measure here; the run records timings and FLOPs only");
         }
+        return new RunServices(backend, sources, catalog.flopsStrategies(), bundles());
+    }
+
+    private Map<String, String> bundles() {
         Map<String, String> bundles = new TreeMap<>();
         for (Bundle b : context.getBundles()) {
             if (b.getSymbolicName() != null) {
                 bundles.put(b.getSymbolicName(), b.getVersion().toString());
             }
         }
-        return new RunServices(backend, sources, catalog.flopsStrategies(), bundles);
+        return bundles;
     }
 
     private static Table plan(LoadedConfig loaded, RunServices services) {
@@ -289,9 +308,11 @@ public class RunCommands {
         rows.add(List.of("batching", c.batching().strategy().name().toLowerCase(Locale.ROOT) + ", batch size " + c.batching().batchSize()));
         rows.add(List.of("traffic", c.traffic().pattern().name().toLowerCase(Locale.ROOT)
                 + c.traffic().targetQps().stream().mapToObj(q -> " at " + q + " requests/s").findFirst().orElse("")));
-        rows.add(List.of("energy", services.energySources().isEmpty() ? "none available"
+        rows.add(List.of("energy", c.energy().none() ? "none: unmetered (energy.sources: none)"
+                : services.energySources().isEmpty() ? "none available"
                 : services.energySources().stream().map(PluginService::name).collect(Collectors.joining(", "))));
-        rows.add(List.of("baseline", c.baseline().enabled() ? c.baseline().durationSeconds() + " s idle" : "off"));
+        rows.add(List.of("baseline", c.energy().none() ? "none (no energy source)"
+                : c.baseline().enabled() ? c.baseline().durationSeconds() + " s idle" : "off"));
         rows.add(List.of("warmup", c.warmup().enabled() ? c.warmup().minRequests() + ".." + c.warmup().maxRequests()
                 + " requests in the cycles' batches until per-token decode time CV < " + c.warmup().cvThreshold() : "off"));
         rows.add(List.of("cycles", String.valueOf(c.cycles())));

@@ -289,15 +289,16 @@ final class ConfigSchema {
 
     private static Leaf energySources() {
         return new Leaf("auto", false, value -> {
-            if ("auto".equals(value)) {
+            if ("auto".equals(value) || "none".equals(value)) {
                 return null;
             }
             if (value instanceof List<?> list && !list.isEmpty()
                     && list.stream().allMatch(item -> item instanceof String text && !text.isBlank())) {
                 return null;
             }
-            return "expected 'auto' (every energy source available here) or a non-empty list of"
-                    + " source names, e.g. [nvml, rapl], got " + ValueText.describe(value);
+            return "expected 'auto' (every energy source available here), 'none' (no energy source: an"
+                    + " unmetered run) or a non-empty list of source names, e.g. [nvml, rapl], got "
+                    + ValueText.describe(value);
         });
     }
 

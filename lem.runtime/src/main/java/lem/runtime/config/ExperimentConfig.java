@@ -169,9 +169,14 @@ public record ExperimentConfig(
 
     /**
      * @param allAvailable true for {@code sources: auto}: every energy source available here
-     * @param sources      the named sources otherwise
+     * @param sources      the named sources otherwise; empty for {@code sources: none}
      */
     public record Energy(boolean allAvailable, List<String> sources, int intervalMillis) {
+
+        /** {@code sources: none}: an unmetered run, no energy source started, no baseline taken. */
+        public boolean none() {
+            return !allAvailable && sources.isEmpty();
+        }
     }
 
     /**

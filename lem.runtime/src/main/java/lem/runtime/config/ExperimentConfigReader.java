@@ -103,6 +103,9 @@ final class ExperimentConfigReader {
         if ("auto".equals(sources)) {
             return new Energy(true, List.of(), intervalMillis);
         }
+        if ("none".equals(sources)) {
+            return new Energy(false, List.of(), intervalMillis);
+        }
         return new Energy(false, ((List<?>) sources).stream().map(String.class::cast).toList(),
                 intervalMillis);
     }

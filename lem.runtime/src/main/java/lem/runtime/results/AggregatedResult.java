@@ -25,13 +25,17 @@ import lem.api.model.ModelDescription;
  * @param flopsChain        the FLOPs strategies asked (first raw file)
  * @param warnings          what makes the result less sure: problems with the files and every
  *                          warning of the included cycles
+ * @param unmetered         true when the config asked for no energy source ({@code energy.sources:
+ *                          none}): no source ran and no baseline was taken, so there are no energy
+ *                          figures at all (null, never 0)
  * @param goodput           requests that met the config's service-level objectives ({@code slo}),
  *                          or null when it gives none
  */
 public record AggregatedResult(String schemaVersion, String experimentId, String name, boolean complete,
         int cyclesMeasured, int processesPerCycle, BackendIdentity backend, ModelDescription model,
         Map<String, String> methods, List<RawFileEntry> rawFiles, List<CycleResult> cycles, WorkloadMetrics overall,
-        List<MetricStatistics> statistics, List<FlopsAttempt> flopsChain, List<String> warnings, Goodput goodput) {
+        List<MetricStatistics> statistics, List<FlopsAttempt> flopsChain, List<String> warnings, boolean unmetered,
+        Goodput goodput) {
 
     public AggregatedResult {
         methods = methods == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(methods));

@@ -1,5 +1,7 @@
 package lem.runtime.results;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,31 +165,44 @@ public final class Aggregator {
             warnings.addAll(overall.warnings());
         }
         RawResult first = byCycle.firstEntry().getValue().get(0);
-        Goodput goodput = Goodput.of(objectives(experimentDir, warnings),
+        JsonNode storedConfig = storedConfig(experimentDir, warnings);
+        Goodput goodput = Goodput.of(objectives(storedConfig),
                 cycles.stream().flatMap(c -> c.requests().stream()).toList(), overall == null ? 0 : overall.windowNanos());
         return new AggregatedResult(RawResult.SCHEMA_VERSION, experimentId, nameOf(experimentDir, experimentId), complete,
                 included.size(), processesPerCycle, first.backend(), first.model(), methods(), entries, cycles, overall,
-                statistics, first.flopsChain(), List.copyOf(new java.util.LinkedHashSet<>(warnings)), goodput);
+                statistics, first.flopsChain(), List.copyOf(new java.util.LinkedHashSet<>(warnings)),
+                unmetered(storedConfig), goodput);
     }
 
-    /** The {@code slo} objectives of the experiment's stored config, ms by name; none when it has no config.json. */
-    private static Map<String, Double> objectives(Path experimentDir, List<String> warnings) {
+    /** The experiment's stored config (config.json's {@code config}), or a missing node when there is none. */
+    private static JsonNode storedConfig(Path experimentDir, List<String> warnings) {
         Path config = experimentDir.resolve(ResultsDirectory.CONFIG_FILE);
-        Map<String, Double> objectives = new TreeMap<>();
         if (!Files.isRegularFile(config)) {
-            return objectives;
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
         }
         try {
-            var slo = ResultsJson.mapper().readTree(config.toFile()).at("/config/slo");
-            slo.fields().forEachRemaining(e -> {
-                if (e.getValue().isNumber()) {
-                    objectives.put(e.getKey(), e.getValue().asDouble());
-                }
-            });
+            return ResultsJson.mapper().readTree(config.toFile()).path("config");
         } catch (IOException e) {
-            warnings.add(ResultsDirectory.CONFIG_FILE + " could not be read (" + e.getMessage() + "): no goodput");
+            warnings.add(ResultsDirectory.CONFIG_FILE + " could not be read (" + e.getMessage()
+                    + "): no goodput, and the run is taken as metered");
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
         }
+    }
+
+    /** The {@code slo} objectives of a stored config, ms by name. */
+    private static Map<String, Double> objectives(JsonNode config) {
+        Map<String, Double> objectives = new TreeMap<>();
+        config.path("slo").fields().forEachRemaining(e -> {
+            if (e.getValue().isNumber()) {
+                objectives.put(e.getKey(), e.getValue().asDouble());
+            }
+        });
         return objectives;
+    }
+
+    /** Whether a stored config asked for no energy source: {@code energy.sources: none}. */
+    static boolean unmetered(JsonNode config) {
+        return "none".equals(config.path("energy").path("sources").asText());
     }
 
     private static String nameOf(Path experimentDir, String experimentId) {

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** RFC 4180 cells: quoted only when they hold a comma, quote or line break. */
-final class CsvText {
+public final class CsvText {
     private CsvText() {
     }
 
@@ -18,7 +18,7 @@ final class CsvText {
         return value;
     }
 
-    static String row(List<String> cells) {
+    public static String row(List<String> cells) {
         StringBuilder line = new StringBuilder();
         for (int i = 0; i < cells.size(); i++) {
             if (i > 0) {

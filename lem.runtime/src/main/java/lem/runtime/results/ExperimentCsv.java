@@ -57,7 +57,8 @@ public final class ExperimentCsv {
         row.add(overall == null ? "" : Long.toString(overall.inputTokens()));
         row.add(overall == null ? "" : Long.toString(overall.outputTokens()));
         row.add(overall == null ? "" : number(overall.windowNanos() / 1e9));
-        row.add(overall == null ? "" : String.join(" ", overall.energy().sourcesUsed()));
+        row.add(result != null && result.unmetered() ? "unmetered" : overall == null || overall.energy() == null ? ""
+                : String.join(" ", overall.energy().sourcesUsed()));
         for (HeadlineMetric metric : HeadlineMetric.values()) {
             row.add(number(metric.valueOf(overall)));
             MetricStatistics s = result == null ? null : result.statistic(metric.key());

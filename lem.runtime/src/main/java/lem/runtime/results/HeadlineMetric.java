@@ -7,8 +7,8 @@ public enum HeadlineMetric {
     OUTPUT_TOKENS_PER_SECOND("output_tokens_per_s", "tokens/s", WorkloadMetrics::outputTokensPerSecond),
     TOTAL_TOKENS_PER_SECOND("total_tokens_per_s", "tokens/s", WorkloadMetrics::totalTokensPerSecond),
     REQUESTS_PER_SECOND("requests_per_s", "requests/s", WorkloadMetrics::requestsPerSecond),
-    ENERGY_RAW("energy_raw_j", "J", m -> m.energy().sourcesUsed().isEmpty() ? null : m.energy().rawJoules()),
-    ENERGY_ADJUSTED("energy_adjusted_j", "J", m -> m.energy().sourcesUsed().isEmpty() ? null : m.energy().adjustedJoules()),
+    ENERGY_RAW("energy_raw_j", "J", m -> measured(m) ? m.energy().rawJoules() : null),
+    ENERGY_ADJUSTED("energy_adjusted_j", "J", m -> measured(m) ? m.energy().adjustedJoules() : null),
     JOULES_PER_OUTPUT_TOKEN("j_per_output_token", "J/token", WorkloadMetrics::joulesPerOutputToken),
     JOULES_PER_TOKEN("j_per_token", "J/token", WorkloadMetrics::joulesPerToken),
     ADJUSTED_JOULES_PER_OUTPUT_TOKEN("adjusted_j_per_output_token", "J/token",
@@ -31,6 +31,10 @@ public enum HeadlineMetric {
         this.key = key;
         this.unit = unit;
         this.extractor = extractor;
+    }
+
+    private static boolean measured(WorkloadMetrics m) {
+        return m.energy() != null && !m.energy().sourcesUsed().isEmpty();
     }
 
     public String key() {

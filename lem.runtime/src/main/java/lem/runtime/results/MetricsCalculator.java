@@ -107,8 +107,10 @@ public final class MetricsCalculator {
         if (estimates) {
             warnings.add("the energy total includes estimates (not measurements): see energy.devices");
         }
-        EnergyMetrics energy = new EnergyMetrics(rawJoules, adjustedJoules, byDomain, bySource,
-                List.copyOf(sourcesUsed), estimates, figures, List.copyOf(baselines.values()));
+        // no source ran at all (energy.sources: none): no energy figures, rather than zeros
+        boolean anySource = cycles.stream().flatMap(c -> c.raws().stream()).anyMatch(r -> !r.energy().isEmpty());
+        EnergyMetrics energy = anySource ? new EnergyMetrics(rawJoules, adjustedJoules, byDomain, bySource,
+                List.copyOf(sourcesUsed), estimates, figures, List.copyOf(baselines.values())) : null;
 
         PhaseEnergy phaseEnergy = null;
         if (!phaseDevices.isEmpty()) {

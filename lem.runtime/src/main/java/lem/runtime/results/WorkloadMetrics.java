@@ -18,7 +18,7 @@ import java.util.List;
  * @param totalTokensPerSecond   (input + output tokens) / window
  * @param requestsPerSecond      completed requests / window
  * @param latency                latency figures
- * @param energy                 energy figures
+ * @param energy                 energy figures, or null when no energy source ran
  * @param phaseEnergy            prefill/decode energy, or null when no power series covers a counted device
  * @param joulesPerOutputToken   raw energy / output tokens, or null
  * @param joulesPerToken         raw energy / (input + output tokens), or null
