@@ -27,8 +27,9 @@ configs=("$@")
 [ ${#configs[@]} -gt 0 ] || configs=("$here/overhead-gpt2-small-cuda-b1.yaml" "$here/overhead-gpt2-small-cuda-b16.yaml")
 for config in "${configs[@]}"; do
   name=$(basename "$config" .yaml)
+  config=$(realpath "$config") # before the cd below
   work=$(mktemp -d)
-  (cd "$work" && "$lem" bench overhead "$(realpath "$config")" --repeats "${REPEATS:-5}") > "$OUT/overhead-$name.txt" 2>&1
+  (cd "$work" && "$lem" bench overhead "$config" --repeats "${REPEATS:-5}") > "$OUT/overhead-$name.txt" 2>&1
   echo "exit $?" >> "$OUT/overhead-$name.txt"
   cp "$work"/results/overhead-*/overhead-runs.csv "$OUT/overhead-$name-runs.csv" 2>/dev/null
   cat "$OUT/overhead-$name.txt"
