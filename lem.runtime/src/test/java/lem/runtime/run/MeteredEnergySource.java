@@ -33,6 +33,8 @@ final class MeteredEnergySource implements EnergySource {
     private final double[] sessionWatts;
     private final double[] sampleOffsetsWatts;
     final AtomicInteger starts = new AtomicInteger();
+    /** The device the probe reports: another one stands for another machine's GPU. */
+    volatile String probedDevice = DEVICE;
     final List<Session> sessions = Collections.synchronizedList(new ArrayList<>());
 
     MeteredEnergySource(String name, double[] sessionWatts, double... sampleOffsetsWatts) {
@@ -48,7 +50,7 @@ final class MeteredEnergySource implements EnergySource {
 
     @Override
     public Probe probe() {
-        return new Probe(true, "", List.of(new DeviceInfo(DEVICE, "Test GPU", EnergyDomain.GPU, Map.of())),
+        return new Probe(true, "", List.of(new DeviceInfo(probedDevice, "Test GPU", EnergyDomain.GPU, Map.of())),
                 Map.of("driver_version", "test-1"));
     }
 

@@ -48,6 +48,10 @@ final class ScriptedBackend implements InferenceBackend {
     int failAfterRequests;
     /** The measurement call (1-based) that blocks until its thread is interrupted, or 0 for none. */
     int blockOnCall;
+    /** The measurement call (1-based) that throws {@link #error}, or 0 for none. */
+    int errorOnCall;
+    /** What that call throws: the JVM's own errors (out of memory) reach a run this way. */
+    Error error;
     final CountDownLatch blocking = new CountDownLatch(1);
 
     /** Request ids of every generate call, warmup included, in order. */
@@ -110,6 +114,9 @@ final class ScriptedBackend implements InferenceBackend {
         calls.add(ids);
         boolean warmup = ids.get(0).startsWith("warmup-");
         int call = warmup ? 0 : ++measurementCalls;
+        if (call > 0 && call == errorOnCall) {
+            throw error;
+        }
         if (call > 0 && call == blockOnCall) {
             blocking.countDown();
             try {
