@@ -205,9 +205,10 @@ public final class ExperimentRunner {
             }
             result = dir.aggregate();
             dir.writeResult(result);
-        } catch (IOException | RuntimeException | Error e) {
-            String problem = "aggregating failed: " + describe(e);
-            failure = failure == null ? problem : failure + "; " + problem;
+        } catch (IOException e) {
+            failure = (failure == null ? "" : failure + "; ") + "writing result.json failed: " + describe(e);
+        } catch (RuntimeException | Error e) {
+            failure = (failure == null ? "" : failure + "; ") + "aggregating failed: " + describe(e);
         }
         if (failure == null) {
             dir.markComplete();
