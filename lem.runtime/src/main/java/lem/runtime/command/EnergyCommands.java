@@ -58,7 +58,8 @@ public class EnergyCommands {
             catalog.hold(s).ifPresent(sources::add);
         }
         if (sources.isEmpty()) {
-            throw new CommandFailure("nothing to baseline: no energy source on this host measures power ("
+            throw new CommandFailure("nothing to baseline: " + (o.all("--source").isEmpty()
+                    ? "no energy source on this host measures power (" : "no source named measures power here (")
                     + String.join("; ", notBaselined) + "). Runs here record raw energy only; their baseline-adjusted "
                     + "energy equals the raw energy. `lem energy` says what each source needs.");
         }
