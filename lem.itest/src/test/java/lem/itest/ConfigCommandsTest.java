@@ -182,4 +182,34 @@ class ConfigCommandsTest {
         String ok = shell.run("lem:config validate " + runs.write("good.yaml", runs.config(1)));
         assertTrue(ok.contains("is valid") && ok.contains("for backend " + ExperimentRuns.BACKEND), ok);
     }
+
+    @Test
+    void aBaselineIsKeptOnDiskAndTheDryRunSaysItWillBeReused() throws Exception {
+        Path file = runs.write("baseline.yaml", runs.config(1));
+        Shell shell = new Shell(processor);
+
+        String baseline = shell.run("lem:baseline --duration 0.3 --interval-ms 20 --source " + ExperimentRuns.METER);
+        String row = baseline.lines().filter(l -> l.startsWith(ExperimentRuns.METER + " ")).findFirst().orElseThrow(
+                () -> new AssertionError(baseline));
+        assertTrue(row.endsWith("  temperature_c=45"), "the device's state while sampled, as key=value: " + row);
+        assertFalse(baseline.contains("{}"), baseline);
+        Path cache = Path.of(context.getProperty("lem.cache.dir"), "baselines.json");
+        assertTrue(baseline.contains("Kept in " + cache + ": runs on this host"), baseline);
+        assertTrue(java.nio.file.Files.readString(cache).contains(ExperimentRuns.METER), "on disk for later processes");
+
+        String plan = shell.run("lem:run " + file + " --dry-run");
+        assertTrue(Pattern.compile("(?m)^baseline\\s+" + ExperimentRuns.METER + ": reused, taken \\d+ s ago \\(0\\.3\\d* s\\)$")
+                .matcher(plan).find(), plan);
+    }
+
+    @Test
+    void aBaselineOfAnEstimateSaysPlainlyThatNothingCanBeBaselined() {
+        Shell.Outcome outcome = new Shell(processor).execute("lem:baseline --duration 0.2 --source codecarbon");
+
+        assertInstanceOf(CommandFailure.class, outcome.failure(), outcome.transcript());
+        String message = outcome.failure().getMessage();
+        assertTrue(message.startsWith("nothing to baseline: no source named measures power here (codecarbon "
+                + "only estimates power"), message);
+        assertTrue(message.contains("baseline-adjusted energy equals the raw energy"), message);
+    }
 }

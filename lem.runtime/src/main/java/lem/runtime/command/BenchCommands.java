@@ -85,7 +85,7 @@ public class BenchCommands {
             all.addAll(overrides);
             LoadedConfig loaded = runs.loadValid(config, all);
             RunServices services = runs.resolveServices(loaded.config(), backend);
-            return runs.execute(loaded, services, RunProgress.SILENT);
+            return runs.execute(loaded, services, RunProgress.SILENT).outcome();
         }, run -> out.println(runLine(run, repeats)));
 
         Table table = table(report);

@@ -52,15 +52,56 @@ public class EnergyCommands {
         Options o = Options.parse("lem baseline", options, Set.of("--duration", "--interval-ms", "--source"), Set.of());
         double seconds = o.decimal("lem baseline", "--duration", 30, 0.1);
         int intervalMs = o.integer("lem baseline", "--interval-ms", 100, 10);
-        List<PluginService<EnergySource>> sources = sources(o.all("--source"), false);
+        List<String> notBaselined = notBaselined(o.all("--source"));
+        List<PluginService<EnergySource>> sources = new ArrayList<>();
+        for (PluginService<EnergySource> s : baselineCandidates(o.all("--source"))) {
+            catalog.hold(s).ifPresent(sources::add);
+        }
+        if (sources.isEmpty()) {
+            throw new CommandFailure("nothing to baseline: " + (o.all("--source").isEmpty()
+                    ? "no energy source on this host measures power (" : "no source named measures power here (")
+                    + String.join("; ", notBaselined) + "). Runs here record raw energy only; their baseline-adjusted "
+                    + "energy equals the raw energy. `lem energy` says what each source needs.");
+        }
         try {
-            return measureBaselines(sources, seconds, intervalMs);
+            ResultTables.Rows table = measureBaselines(sources, seconds, intervalMs);
+            List<String> footer = new ArrayList<>(table.footer());
+            notBaselined.forEach(n -> footer.add("not baselined: " + n));
+            return new ResultTables.Rows(table.title(), table.headers(), table.rows(), footer);
         } finally {
             releaseAll(sources);
         }
     }
 
-    private Table measureBaselines(List<PluginService<EnergySource>> sources, double seconds, int intervalMs)
+    /** The sources a baseline measures: named ones (each must measure here) or every measuring one available. */
+    private List<PluginService<EnergySource>> baselineCandidates(List<String> names) {
+        PluginCatalog.EnergySelection selection = catalog.selectEnergySources(names, false);
+        if (!names.isEmpty() && !selection.refused().isEmpty()) {
+            throw new CommandFailure(String.join("; ", selection.refused()));
+        }
+        return selection.available().stream().filter(s -> !s.service().info().estimate()).toList();
+    }
+
+    /** Each source a baseline leaves out, and why: an estimate has no idle power to measure; others cannot measure here. */
+    private List<String> notBaselined(List<String> names) {
+        List<String> out = new ArrayList<>();
+        for (PluginService<EnergySource> s : catalog.energySources()) {
+            if (!names.isEmpty() && !names.contains(s.name())) {
+                continue;
+            }
+            if (s.service().info().estimate()) {
+                out.add(s.name() + " only estimates power (a model, not a meter): there is no idle power to measure");
+            } else {
+                var probe = PluginCatalog.probe(s.service());
+                if (!probe.available()) {
+                    out.add(s.name() + " cannot measure here: " + probe.reason());
+                }
+            }
+        }
+        return out;
+    }
+
+    private ResultTables.Rows measureBaselines(List<PluginService<EnergySource>> sources, double seconds, int intervalMs)
             throws InterruptedException {
         System.out.printf(Locale.ROOT, "measuring idle power for %.1f s at %d ms from %s...%n", seconds, intervalMs,
                 sources.stream().map(PluginService::name).toList());
@@ -72,20 +113,33 @@ public class EnergyCommands {
                 // a TTL of 0 measures afresh; the figure is then cached for the runs that follow
                 for (BaselinePower b : baselines.baseline(s.name(), s.service(), (long) (seconds * 1e9),
                         TimeUnit.MILLISECONDS.toNanos(intervalMs), 0, Map.of())) {
-                    Map<String, String> state = new TreeMap<>(b.facts());
-                    state.remove("method");
                     rows.add(List.of(b.source(), b.deviceId(), ResultTables.num(b.meanWatts()), ResultTables.num(b.stdWatts()),
                             String.valueOf(b.sampleCount()), ResultTables.num(b.durationNanos() / 1e9),
-                            time.format(Instant.ofEpochMilli(b.takenAtEpochMillis())), state.toString()));
+                            time.format(Instant.ofEpochMilli(b.takenAtEpochMillis())), deviceState(b)));
                 }
             } catch (EnergyException e) {
                 footer.add(s.name() + " failed: " + e.getMessage());
             }
         }
         footer.add("Mean = energy over the window / its duration (the counter where the source has one); SD from the power samples.");
+        footer.add(baselines.cacheFile() == null ? "Kept in memory: runs in this host reuse it within their baseline.cache_ttl_s."
+                : "Kept in " + baselines.cacheFile() + ": runs on this host (this process or a later one) with the same "
+                        + "devices reuse it within their baseline.cache_ttl_s when they ask for no longer a baseline.");
         footer.add("A baseline taken at idle clocks understates static power under load: compare the clocks/P-state here with the run's.");
         return new ResultTables.Rows("Idle power (baseline)", List.of("SOURCE", "DEVICE", "MEAN W", "SD W", "SAMPLES",
                 "SECONDS", "TAKEN (UTC)", "STATE"), rows, footer);
+    }
+
+    /** The device's clocks, P-state and temperature while sampled, as {@code key=value}; what the source did not report is said. */
+    static String deviceState(BaselinePower b) {
+        Map<String, String> state = new TreeMap<>(b.facts());
+        state.remove("method");
+        if (state.isEmpty()) {
+            return "not reported by " + b.source();
+        }
+        StringBuilder text = new StringBuilder();
+        state.forEach((k, v) -> text.append(text.length() == 0 ? "" : ", ").append(k).append('=').append(v));
+        return text.toString();
     }
 
     @Descriptor("print live power per device once a second until Ctrl-C")

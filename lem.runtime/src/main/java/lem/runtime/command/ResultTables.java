@@ -36,6 +36,9 @@ public final class ResultTables {
     /** The summary of an experiment: what `lem run` prints at the end and `lem results show` prints later. */
     public static Rows summary(AggregatedResult result, String status, String directory) {
         WorkloadMetrics m = result.overall();
+        if (m == null) {
+            return nothingMeasured(result, status, directory);
+        }
         List<List<String>> rows = new ArrayList<>();
         rows.add(row("requests", String.valueOf(m.requests()), "", m.failedRequests() + " failed"));
         rows.add(row("tokens in / out", m.inputTokens() + " / " + m.outputTokens(), "tokens", ""));
@@ -123,6 +126,19 @@ public final class ResultTables {
                     : " (" + String.join(", ", metrics) + ")") + ": " + text);
         });
         return lines;
+    }
+
+    /** A run cut before any cycle was complete: which raw files there are and why none counts. */
+    private static Rows nothingMeasured(AggregatedResult result, String status, String directory) {
+        List<List<String>> rows = new ArrayList<>();
+        result.rawFiles().forEach(f -> rows.add(List.of(f.path(), f.complete() ? "complete" : "incomplete",
+                String.valueOf(f.complete() ? f.exclusionReason() : f.incompleteReason()))));
+        List<String> footer = new ArrayList<>();
+        footer.add("Nothing measured: no cycle of this experiment is complete, so there are no metrics.");
+        footer.addAll(collapsedWarnings(result.warnings()));
+        footer.add("Results: " + directory);
+        return new Rows("Experiment " + result.experimentId() + " (" + result.name() + "): " + status,
+                List.of("RAW FILE", "STATE", "WHY"), rows, footer);
     }
 
     private static final java.util.regex.Pattern CYCLE_PREFIX = java.util.regex.Pattern.compile("^cycle (\\d+)(?: process \\d+)?: ");

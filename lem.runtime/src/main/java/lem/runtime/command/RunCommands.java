@@ -38,6 +38,10 @@ import lem.runtime.plugin.BackendChoice;
 import lem.runtime.plugin.PluginCatalog;
 import lem.runtime.plugin.PluginService;
 import lem.runtime.results.AggregatedResult;
+import lem.runtime.results.ExperimentStatus;
+import lem.runtime.results.ResultsDirectory;
+import lem.runtime.results.RunState;
+import lem.runtime.results.RunningProcess;
 import lem.runtime.results.ResultStore;
 import lem.runtime.results.ResultsFileException;
 import lem.runtime.results.UnknownExperimentException;
@@ -94,14 +98,22 @@ public class RunCommands {
         }
         out.printf("lem run %s: %s on %s (%s), %s, %d cycle(s)%n", loaded.file(), c.model().name(),
                 services.backend().name(), c.backend().device(), energyText(c, services), c.cycles());
-        RunOutcome outcome = execute(loaded, services, new PrintedProgress(out));
+        Execution execution = execute(loaded, services, new PrintedProgress(out));
+        RunOutcome outcome = execution.outcome();
+        InterruptKey key = execution.key();
         String status = outcome.complete() ? "complete" : "INCOMPLETE: " + outcome.reason();
         if (outcome.result() != null) {
             out.print(TableFormat.render(ResultTables.summary(outcome.result(), status, outcome.directory().toString())));
         }
         if (!outcome.complete()) {
-            throw new CommandFailure("run " + outcome.experimentId() + " incomplete: " + outcome.reason()
-                    + "; finished cycles are kept in " + outcome.directory());
+            String message = "run " + outcome.experimentId() + " incomplete: " + outcome.reason()
+                    + "; finished cycles are kept in " + outcome.directory();
+            if (key.terminated()) {
+                out.flush();
+                System.err.println("lem: " + message);
+                key.passOnTermination(); // the process ends here, as SIGTERM asked
+            }
+            throw new CommandFailure(message);
         }
         return null;
     }
@@ -116,21 +128,29 @@ public class RunCommands {
     }
 
     /** Runs one experiment with its services held until it ends; Ctrl-C or a service going away stops it cleanly. */
-    RunOutcome execute(LoadedConfig loaded, RunServices services, RunProgress progress) throws IOException {
+    Execution execute(LoadedConfig loaded, RunServices services, RunProgress progress) throws IOException {
         List<PluginService<?>> held = new ArrayList<>();
         try {
             RunServices bound = hold(services, held);
             ExperimentRunner runner = new ExperimentRunner(loaded, bound, baselines, progress, new EnvironmentCapture(),
                     workingDirectory());
             ServiceListener watcher = departureWatcher(bound, runner);
-            try (InterruptKey key = InterruptKey.install(() -> runner.cancel("interrupted by Ctrl-C"))) {
-                return runner.run();
+            // SIGTERM (a scheduler's time limit, `timeout`) stops the run as Ctrl-C does, then ends the process
+            InterruptKey key = InterruptKey.install(() -> runner.cancel("interrupted by Ctrl-C"),
+                    () -> runner.cancel("terminated by SIGTERM"));
+            try {
+                return new Execution(runner.run(), key);
             } finally {
+                key.close();
                 context.removeServiceListener(watcher);
             }
         } finally {
             held.forEach(catalog::release);
         }
+    }
+
+    /** A run's outcome, and the key that says whether SIGTERM stopped it (closed once the run ended). */
+    record Execution(RunOutcome outcome, InterruptKey key) {
     }
 
     /** Where the run's energy comes from, in words. */
@@ -177,13 +197,17 @@ public class RunCommands {
         ResultStore store = store(o);
         try {
             switch (action) {
-            case "list":
-                return ResultTables.list(store.list());
+            case "list": {
+                ResultStore.Listing listing = store.listing();
+                ResultTables.Rows table = ResultTables.list(listing.experiments());
+                return new ResultTables.Rows(table.title(), table.headers(), table.rows(),
+                        listing.warnings().stream().map(w -> "warning: " + w).toList());
+            }
             case "show": {
                 String id = single("lem results show <id>", o.positional);
                 AggregatedResult r = store.load(id);
-                String state = store.directory(r.experimentId()).status().state().name().toLowerCase(Locale.ROOT);
-                return ResultTables.summary(r, state, store.directory(r.experimentId()).path().toString());
+                var dir = store.directory(r.experimentId());
+                return ResultTables.summary(r, stateOf(dir), dir.path().toString());
             }
             case "compare":
                 if (o.positional.size() != 2) {
@@ -208,11 +232,26 @@ public class RunCommands {
         try {
             AggregatedResult r = store.aggregate(id);
             var dir = store.directory(r.experimentId());
-            return ResultTables.summary(r, "re-aggregated from raw files; " + dir.status().state().name().toLowerCase(Locale.ROOT),
-                    dir.path().toString());
+            return ResultTables.summary(r, "re-aggregated from raw files; " + stateOf(dir), dir.path().toString());
         } catch (UnknownExperimentException | ResultsFileException e) {
             throw new CommandFailure(e.getMessage());
         }
+    }
+
+    /** The state a reader should believe (dead for a running status whose process is gone), with its reason. */
+    static String stateOf(ResultsDirectory dir) {
+        ExperimentStatus status;
+        try {
+            status = dir.status();
+        } catch (ResultsFileException e) {
+            return "state unknown: " + e.getMessage();
+        }
+        if (status == null) {
+            return "state unknown: no " + ResultsDirectory.STATUS_FILE;
+        }
+        RunState state = RunningProcess.effectiveState(status);
+        String reason = state == RunState.DEAD ? RunningProcess.deathReason(status) : status.reason();
+        return state.name().toLowerCase(Locale.ROOT) + (reason == null || reason.isEmpty() ? "" : ": " + reason);
     }
 
     private ResultStore store(Options o) {
@@ -296,7 +335,7 @@ public class RunCommands {
         return bundles;
     }
 
-    private static Table plan(LoadedConfig loaded, RunServices services) {
+    private Table plan(LoadedConfig loaded, RunServices services) {
         ExperimentConfig c = loaded.config();
         List<List<String>> rows = new ArrayList<>();
         rows.add(List.of("config", loaded.file().toString()));
@@ -311,8 +350,7 @@ public class RunCommands {
         rows.add(List.of("energy", c.energy().none() ? "none: unmetered (energy.sources: none)"
                 : services.energySources().isEmpty() ? "none available"
                 : services.energySources().stream().map(PluginService::name).collect(Collectors.joining(", "))));
-        rows.add(List.of("baseline", c.energy().none() ? "none (no energy source)"
-                : c.baseline().enabled() ? c.baseline().durationSeconds() + " s idle" : "off"));
+        rows.add(List.of("baseline", c.energy().none() ? "none (no energy source)" : baselinePlan(c, services)));
         rows.add(List.of("warmup", c.warmup().enabled() ? c.warmup().minRequests() + ".." + c.warmup().maxRequests()
                 + " requests in the cycles' batches until per-token decode time CV < " + c.warmup().cvThreshold() : "off"));
         rows.add(List.of("cycles", String.valueOf(c.cycles())));
@@ -320,6 +358,45 @@ public class RunCommands {
         rows.add(List.of("output", workingDirectory().resolve(c.output().dir()).toString()));
         return new ResultTables.Rows("Dry run: the config is valid; this is what would run", List.of("ITEM", "PLAN"), rows,
                 List.of());
+    }
+
+    /** What the run's baseline will be: measured for how long, reused from the cache, or none and why. */
+    private String baselinePlan(ExperimentConfig c, RunServices services) {
+        if (!c.baseline().enabled()) {
+            return "off: adjusted energy equals raw energy";
+        }
+        List<String> plans = new ArrayList<>();
+        List<String> estimates = new ArrayList<>();
+        long durationNanos = (long) (c.baseline().durationSeconds() * 1e9);
+        long ttlNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(c.baseline().cacheTtlSeconds());
+        for (PluginService<EnergySource> s : services.energySources()) {
+            if (s.service().info().estimate()) {
+                estimates.add(s.name());
+                continue;
+            }
+            plans.add(baselines.reusable(s.name(), s.service(), durationNanos, ttlNanos)
+                    .map(r -> s.name() + ": reused, taken " + age(r.ageNanos()) + " ago ("
+                            + ResultTables.num(r.durationNanos() / 1e9) + " s)")
+                    .orElse(s.name() + ": " + c.baseline().durationSeconds() + " s idle"));
+        }
+        if (plans.isEmpty()) {
+            return "none: no energy source here measures power" + (estimates.isEmpty() ? ""
+                    : " (" + String.join(", ", estimates) + " only estimate" + (estimates.size() == 1 ? "s" : "") + ")")
+                    + "; adjusted energy equals raw energy";
+        }
+        if (!estimates.isEmpty()) {
+            plans.add(String.join(", ", estimates) + ": not baselined (estimate)");
+        }
+        return String.join("; ", plans);
+    }
+
+    /** A duration as people say it: 42 s, 12 min, 2.5 h. */
+    static String age(long nanos) {
+        long seconds = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(nanos);
+        if (seconds < 120) {
+            return seconds + " s";
+        }
+        return seconds < 7200 ? seconds / 60 + " min" : String.format(Locale.ROOT, "%.1f h", seconds / 3600.0);
     }
 
     /** The run's services, each held until the run ends (added to {@code held} for release). */

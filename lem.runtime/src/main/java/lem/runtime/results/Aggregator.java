@@ -77,7 +77,11 @@ public final class Aggregator {
     /**
      * Aggregates one experiment directory.
      *
-     * @throws ResultsFileException when there are no raw files or one cannot be read
+     * A folder without raw files (a run cut before its first cycle ended) gives a result with no metrics
+     * and a warning saying so and why the run stopped; cycles the config planned but that have no raw file
+     * make it incomplete with a warning naming them.
+     *
+     * @throws ResultsFileException when the raw folder is missing or a raw file cannot be read
      */
     public static AggregatedResult aggregate(Path experimentDir) {
         Path rawDir = experimentDir.resolve(ResultsDirectory.RAW_DIR);
@@ -103,9 +107,15 @@ public final class Aggregator {
             paths.put(raw, relative);
             byCycle.computeIfAbsent(raw.cycle(), c -> new ArrayList<>()).add(raw);
         }
+        ExperimentStatus status = status(experimentDir, warnings);
+        String name = status == null ? experimentId : status.name();
+        JsonNode storedConfig = storedConfig(experimentDir, warnings);
         if (byCycle.isEmpty()) {
-            throw new ResultsFileException(rawDir, "holds no raw results (raw/cycle_<c>/process_<n>.json): "
-                    + "nothing was measured, so there is nothing to aggregate");
+            // a run cut before its first cycle ended: the result says so instead of failing
+            warnings.add("nothing was measured: " + experimentDir.relativize(rawDir) + " holds no raw result"
+                    + " (raw/cycle_<c>/process_<n>.json)" + stopReason(status));
+            return new AggregatedResult(RawResult.SCHEMA_VERSION, experimentId, name, false, 0, 0, null, null,
+                    methods(), List.of(), List.of(), null, List.of(), List.of(), warnings, unmetered(storedConfig), null);
         }
         int processesPerCycle = byCycle.values().stream().mapToInt(List::size).max().orElse(0);
 
@@ -139,6 +149,19 @@ public final class Aggregator {
             included.add(new CycleInput(cycle.getKey(), raws, powerSeries(experimentDir, raws, warnings)));
         }
 
+        int planned = plannedCycles(storedConfig, warnings);
+        List<Integer> missing = new ArrayList<>();
+        for (int c = 1; c <= planned; c++) {
+            if (!byCycle.containsKey(c)) {
+                missing.add(c);
+            }
+        }
+        if (!missing.isEmpty()) {
+            complete = false;
+            warnings.add((missing.size() == 1 ? "cycle " : "cycles ") + ranges(missing) + " of " + planned + " planned "
+                    + (missing.size() == 1 ? "has" : "have") + " no raw file: the run ended before "
+                    + (missing.size() == 1 ? "it" : "them") + stopReason(status));
+        }
         List<CycleResult> cycles = new ArrayList<>();
         for (CycleInput cycle : included) {
             cycles.add(new CycleResult(cycle.cycle(), MetricsCalculator.compute(List.of(cycle)),
@@ -165,10 +188,9 @@ public final class Aggregator {
             warnings.addAll(overall.warnings());
         }
         RawResult first = byCycle.firstEntry().getValue().get(0);
-        JsonNode storedConfig = storedConfig(experimentDir, warnings);
         Goodput goodput = Goodput.of(objectives(storedConfig),
                 cycles.stream().flatMap(c -> c.requests().stream()).toList(), overall == null ? 0 : overall.windowNanos());
-        return new AggregatedResult(RawResult.SCHEMA_VERSION, experimentId, nameOf(experimentDir, experimentId), complete,
+        return new AggregatedResult(RawResult.SCHEMA_VERSION, experimentId, name, complete,
                 included.size(), processesPerCycle, first.backend(), first.model(), methods(), entries, cycles, overall,
                 statistics, first.flopsChain(), List.copyOf(new java.util.LinkedHashSet<>(warnings)),
                 unmetered(storedConfig), goodput);
@@ -184,7 +206,7 @@ public final class Aggregator {
             return ResultsJson.mapper().readTree(config.toFile()).path("config");
         } catch (IOException e) {
             warnings.add(ResultsDirectory.CONFIG_FILE + " could not be read (" + e.getMessage()
-                    + "): no goodput, and the run is taken as metered");
+                    + "): missing cycles go unseen, no goodput, and the run is taken as metered");
             return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
         }
     }
@@ -205,12 +227,64 @@ public final class Aggregator {
         return "none".equals(config.path("energy").path("sources").asText());
     }
 
-    private static String nameOf(Path experimentDir, String experimentId) {
-        Path status = experimentDir.resolve(ResultsDirectory.STATUS_FILE);
-        if (Files.isRegularFile(status)) {
-            return ResultsJson.read(status, ExperimentStatus.class).name();
+    /** status.json, or null with a warning when it is missing or unreadable: the raw files are aggregated anyway. */
+    private static ExperimentStatus status(Path experimentDir, List<String> warnings) {
+        Path file = experimentDir.resolve(ResultsDirectory.STATUS_FILE);
+        if (!Files.isRegularFile(file)) {
+            warnings.add(ResultsDirectory.STATUS_FILE + " is missing: the experiment is named by its id");
+            return null;
         }
-        return experimentId;
+        try {
+            return ResultsJson.read(file, ExperimentStatus.class);
+        } catch (ResultsFileException e) {
+            warnings.add(e.getMessage() + "; the experiment is named by its id");
+            return null;
+        }
+    }
+
+    /** Ascending numbers as ranges: 2, 4-7, 9. */
+    static String ranges(List<Integer> ascending) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < ascending.size(); i++) {
+            int first = ascending.get(i);
+            while (i + 1 < ascending.size() && ascending.get(i + 1) == ascending.get(i) + 1) {
+                i++;
+            }
+            text.append(text.length() == 0 ? "" : ", ").append(first)
+                    .append(ascending.get(i) == first ? "" : "-" + ascending.get(i));
+        }
+        return text.toString();
+    }
+
+    /** Why the run stopped, as its status says it (", reason" or nothing). */
+    private static String stopReason(ExperimentStatus status) {
+        if (status == null) {
+            return "";
+        }
+        if (RunningProcess.isGone(status)) {
+            return "; " + RunningProcess.deathReason(status);
+        }
+        return switch (status.state()) {
+        case INCOMPLETE -> "; the run stopped: " + status.reason();
+        case RUNNING -> "; the run is still going";
+        default -> "";
+        };
+    }
+
+    /**
+     * {@code cycles} of the stored config, or 0 when there is none (raw files copied alone, or a
+     * config.json that could not be read: a warning says so), since missing cycles then go unseen.
+     */
+    private static int plannedCycles(JsonNode config, List<String> warnings) {
+        if (config.isMissingNode()) {
+            return 0;
+        }
+        JsonNode cycles = config.path("cycles");
+        if (cycles.canConvertToInt() && cycles.intValue() > 0) {
+            return cycles.intValue();
+        }
+        warnings.add(ResultsDirectory.CONFIG_FILE + " has no config.cycles: missing cycles cannot be detected");
+        return 0;
     }
 
     private static Map<Integer, List<PowerSeriesPoint>> powerSeries(Path experimentDir, List<RawResult> raws,

@@ -48,6 +48,47 @@ public final class AtomicFiles {
         forceDirectory(dir);
     }
 
+    /**
+     * {@link #write}, and where that fails (a full disk has no room for the temporary copy) the
+     * existing file's own blocks take the new content: overwritten in place, then cut to length. Not
+     * atomic, so only for small files whose last state matters more than a torn write (status.json,
+     * experiments.csv); when the overwrite fails too, the old content is put back and the first
+     * failure thrown.
+     */
+    public static void writeEvenWhenFull(Path target, byte[] content) throws IOException {
+        try {
+            write(target, content);
+        } catch (IOException full) {
+            if (!Files.isRegularFile(target)) {
+                throw full;
+            }
+            byte[] old = Files.readAllBytes(target);
+            try {
+                overwrite(target, content);
+            } catch (IOException again) {
+                full.addSuppressed(again);
+                try {
+                    overwrite(target, old);
+                } catch (IOException restore) {
+                    full.addSuppressed(restore);
+                }
+                throw full;
+            }
+        }
+    }
+
+    private static void overwrite(Path target, byte[] content) throws IOException {
+        try (FileChannel channel = FileChannel.open(target, StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            long position = 0;
+            while (buffer.hasRemaining()) {
+                position += channel.write(buffer, position);
+            }
+            channel.truncate(content.length);
+            channel.force(true);
+        }
+    }
+
     /** Makes the rename itself durable; directories cannot be opened for sync on every platform. */
     private static void forceDirectory(Path dir) {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {

@@ -46,8 +46,11 @@ public final class ExperimentCsv {
         List<String> row = new ArrayList<>();
         row.add(experimentId);
         row.add(status == null ? (result == null ? "" : result.name()) : status.name());
-        row.add(status == null ? "" : status.state().name().toLowerCase(Locale.ROOT));
-        row.add(status == null || status.reason() == null ? "" : status.reason());
+        // what a reader should believe: a running status whose process is gone is dead
+        RunState state = RunningProcess.effectiveState(status);
+        String reason = state == RunState.DEAD ? RunningProcess.deathReason(status) : status == null ? null : status.reason();
+        row.add(state == null ? "" : state.name().toLowerCase(Locale.ROOT));
+        row.add(reason == null ? "" : reason);
         row.add(status == null ? "" : Instant.ofEpochMilli(status.startedEpochMillis()).toString());
         WorkloadMetrics overall = result == null ? null : result.overall();
         row.add(result == null ? "" : Integer.toString(result.cyclesMeasured()));
@@ -124,7 +127,7 @@ public final class ExperimentCsv {
                 if (!replaced) {
                     text.append(CsvText.row(row)).append('\n');
                 }
-                AtomicFiles.write(csv, text.toString().getBytes(StandardCharsets.UTF_8));
+                AtomicFiles.writeEvenWhenFull(csv, text.toString().getBytes(StandardCharsets.UTF_8));
             }
         }
     }

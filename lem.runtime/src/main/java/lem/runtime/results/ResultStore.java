@@ -26,35 +26,77 @@ public final class ResultStore {
         return resultsRoot;
     }
 
-    /** Every experiment, oldest first. */
+    /** Every experiment that has a readable status.json, oldest first. */
     public List<ExperimentSummary> list() {
+        return listing().experiments();
+    }
+
+    /**
+     * What {@code lem:results list} shows.
+     *
+     * @param experiments every experiment with a readable status.json, oldest first
+     * @param warnings    one per folder skipped or read only in part, naming it and why
+     */
+    public record Listing(List<ExperimentSummary> experiments, List<String> warnings) {
+        public Listing {
+            experiments = List.copyOf(experiments);
+            warnings = List.copyOf(warnings);
+        }
+    }
+
+    /** Every experiment, oldest first; a folder whose status.json is missing or unreadable is skipped with a warning. */
+    public Listing listing() {
+        List<String> warnings = new ArrayList<>();
         List<ExperimentSummary> summaries = new ArrayList<>();
-        for (StoredExperiment experiment : stored()) {
+        for (StoredExperiment experiment : stored(warnings)) {
             ExperimentStatus status = experiment.status();
             AggregatedResult result = experiment.result();
             WorkloadMetrics overall = result == null ? null : result.overall();
-            summaries.add(new ExperimentSummary(experiment.id(),
-                    status != null ? status.name() : result != null ? result.name() : experiment.id(),
-                    status == null ? null : status.state(), status == null ? null : status.reason(),
+            RunState state = RunningProcess.effectiveState(status);
+            summaries.add(new ExperimentSummary(experiment.id(), status.name(), state,
+                    state == RunState.DEAD ? RunningProcess.deathReason(status) : status.reason(),
                     experiment.startedEpochMillis(), result == null ? null : result.cyclesMeasured(),
                     HeadlineMetric.OUTPUT_TOKENS_PER_SECOND.valueOf(overall), HeadlineMetric.ENERGY_RAW.valueOf(overall),
                     HeadlineMetric.JOULES_PER_OUTPUT_TOKEN.valueOf(overall), HeadlineMetric.TTFT_MEAN.valueOf(overall)));
         }
-        return summaries;
+        return new Listing(summaries, warnings);
     }
 
-    /** An experiment's status and result as a listing reads them: null where missing or unreadable. */
+    /** An experiment's status and result as a listing reads them: the result null where missing or unreadable. */
     private record StoredExperiment(String id, ExperimentStatus status, AggregatedResult result) {
         long startedEpochMillis() {
             return status == null ? 0 : status.startedEpochMillis();
         }
     }
 
-    /** Every experiment with its files read once, oldest first (then by id). */
-    private List<StoredExperiment> stored() {
+    /**
+     * Every experiment with its files read once, oldest first (then by id). One folder with a missing or
+     * garbled status.json must not hide the others: it is left out and {@code warnings} says which and why.
+     */
+    private List<StoredExperiment> stored(List<String> warnings) {
         List<StoredExperiment> experiments = new ArrayList<>();
         for (String id : ids()) {
-            experiments.add(read(ResultsDirectory.existing(resultsRoot, id)));
+            ResultsDirectory directory = ResultsDirectory.existing(resultsRoot, id);
+            ExperimentStatus status;
+            try {
+                status = directory.status();
+            } catch (ResultsFileException e) {
+                warnings.add("skipped " + directory.path() + ": " + e.getMessage());
+                continue;
+            }
+            if (status == null) {
+                warnings.add("skipped " + directory.path() + ": it has no " + ResultsDirectory.STATUS_FILE
+                        + " (lem aggregate " + id + " still reads its raw files)");
+                continue;
+            }
+            AggregatedResult result;
+            try {
+                result = directory.result();
+            } catch (ResultsFileException e) {
+                warnings.add(directory.path() + ": metrics left blank: " + e.getMessage());
+                result = null;
+            }
+            experiments.add(new StoredExperiment(id, status, result));
         }
         experiments.sort(Comparator.comparingLong(StoredExperiment::startedEpochMillis)
                 .thenComparing(StoredExperiment::id));
@@ -138,7 +180,7 @@ public final class ResultStore {
 
     /** CSV of the given experiments (all when none are given), in the {@code experiments.csv} format. */
     public String exportCsv(String... experimentIds) {
-        List<StoredExperiment> experiments = experimentIds == null || experimentIds.length == 0 ? stored()
+        List<StoredExperiment> experiments = experimentIds == null || experimentIds.length == 0 ? stored(new ArrayList<>())
                 : Stream.of(experimentIds).map(id -> read(directory(id))).toList();
         return ExperimentCsv.text(experiments.stream()
                 .map(experiment -> ExperimentCsv.row(experiment.status(), experiment.result(), experiment.id()))

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 /**
  * One experiment's directory, {@code <results>/<experiment-id>/}:
  * <pre>
- * status.json                               running / complete / incomplete, reason, times
+ * status.json                               running / complete / incomplete, reason, times, PID and host
  * config.json                               resolved config with provenance
  * raw/cycle_&lt;c&gt;/process_&lt;n&gt;.json            one per process and cycle, as soon as it exists
  * timeseries/cycle_&lt;c&gt;_process_&lt;n&gt;.csv      power series, appended while sampling
@@ -83,9 +83,10 @@ public final class ResultsDirectory {
         }
         Files.createDirectories(directory.path.resolve(RAW_DIR));
         Files.createDirectories(directory.path.resolve(TIMESERIES_DIR));
-        long now = System.currentTimeMillis();
-        directory.writeStatus(new ExperimentStatus(RawResult.SCHEMA_VERSION, experimentId, name, RunState.RUNNING,
-                null, now, now));
+        ExperimentStatus running = ExperimentStatus.running(experimentId, name, System.currentTimeMillis());
+        directory.writeStatus(running);
+        // the row exists from the start, so a run that dies without a word is still in the table
+        directory.updateExperimentsCsv(running, null);
         return directory;
     }
 
@@ -160,7 +161,7 @@ public final class ResultsDirectory {
     /** Writes {@code result.json} and puts the experiment's row into {@code experiments.csv}. */
     public void writeResult(AggregatedResult result) throws IOException {
         ResultsJson.writeAtomically(path.resolve(RESULT_FILE), result);
-        updateExperimentsCsv(status(), result);
+        updateExperimentsCsv(statusOrNull(), result);
     }
 
     public void markComplete() throws IOException {
@@ -196,18 +197,34 @@ public final class ResultsDirectory {
     }
 
     private void changeState(RunState state, String reason) throws IOException {
-        ExperimentStatus current = status();
+        ExperimentStatus current = statusOrNull();
         long now = System.currentTimeMillis();
         ExperimentStatus next = current == null
-                ? new ExperimentStatus(RawResult.SCHEMA_VERSION, experimentId, experimentId, state, reason, now, now)
-                : new ExperimentStatus(current.schemaVersion(), experimentId, current.name(), state, reason,
-                        current.startedEpochMillis(), now);
+                ? new ExperimentStatus(RawResult.SCHEMA_VERSION, experimentId, experimentId, state, reason, now, now,
+                        null, null, null)
+                : current.withState(state, reason, now);
         writeStatus(next);
-        updateExperimentsCsv(next, result());
+        AggregatedResult result;
+        try {
+            result = result();
+        } catch (ResultsFileException e) {
+            result = null; // a result.json cut by a full disk must not keep the state from being recorded
+        }
+        updateExperimentsCsv(next, result);
     }
 
+    /** The status, or null when status.json is missing or unreadable (a later write replaces it). */
+    private ExperimentStatus statusOrNull() {
+        try {
+            return status();
+        } catch (ResultsFileException e) {
+            return null;
+        }
+    }
+
+    /** Atomically where there is room; on a full disk in place, so the end of a run is still recorded. */
     private void writeStatus(ExperimentStatus status) throws IOException {
-        ResultsJson.writeAtomically(path.resolve(STATUS_FILE), status);
+        AtomicFiles.writeEvenWhenFull(path.resolve(STATUS_FILE), ResultsJson.toBytes(status));
     }
 
     /** The row is made from what the caller holds, not by reading back the file it has just written. */

@@ -7,5 +7,10 @@ public enum RunState {
     /** Every cycle measured and the result written. */
     COMPLETE,
     /** Stopped early (Ctrl-C, a backend failure, a bundle that went away); the reason says which. */
-    INCOMPLETE
+    INCOMPLETE,
+    /**
+     * Never written: what a reader concludes when status.json says running but the process that wrote it
+     * is gone ({@link RunningProcess#isGone}).
+     */
+    DEAD
 }

@@ -127,22 +127,22 @@ public final class ExperimentRunner {
         Path resultsRoot = workingDirectory.resolve(config.output().dir());
         String id = ResultsDirectory.newExperimentId(resultsRoot, config.name(), System.currentTimeMillis());
         ResultsDirectory dir = ResultsDirectory.create(resultsRoot, id, config.name());
-        dir.writeConfig(loaded.treeWithProvenance());
-        WallClockAnchor anchor = WallClockAnchor.now();
-
-        progress.phase("environment");
-        Map<String, Object> env = environment.capture();
-        String host = String.valueOf(env.get("hostname"));
-        env.put("lem_bundles", services.bundles());
-        env.put("energy_sources", probes());
-        env.put("wall_clock_anchor", anchor);
-        ResultsJson.writeAtomically(dir.path().resolve(ENVIRONMENT_FILE), env);
-
+        // from here every way out leaves status.json complete or incomplete with the reason
         List<String> warnings = new ArrayList<>();
         String failure = null;
         int cyclesDone = 0;
         LoadedModel model = null;
         try {
+            dir.writeConfig(loaded.treeWithProvenance());
+            WallClockAnchor anchor = WallClockAnchor.now();
+            progress.phase("environment");
+            Map<String, Object> env = environment.capture();
+            String host = String.valueOf(env.get("hostname"));
+            env.put("lem_bundles", services.bundles());
+            env.put("energy_sources", probes());
+            env.put("wall_clock_anchor", anchor);
+            ResultsJson.writeAtomically(dir.path().resolve(ENVIRONMENT_FILE), env);
+
             allowInterrupts();
             checkCancelled();
             List<BaselinePower> baselines = baselines(warnings);
@@ -178,6 +178,10 @@ public final class ExperimentRunner {
         } catch (RuntimeException e) {
             // a plugin's bug must not take the host down: the run ends, the host keeps going
             failure = cancelReason != null ? cancelReason : "failed: " + e;
+        } catch (IOException e) {
+            failure = "writing the results failed: " + describe(e);
+        } catch (Throwable e) { // out of memory, a plugin's LinkageError: the state on disk must still say so
+            failure = describe(e);
         } finally {
             if (model != null) {
                 try {
@@ -189,18 +193,18 @@ public final class ExperimentRunner {
         }
 
         stopInterrupts();
-        progress.phase("aggregating");
         AggregatedResult result = null;
-        if (cyclesDone > 0 || failure != null) {
-            try {
-                result = dir.aggregate();
-                dir.writeResult(result);
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    throw e;
-                }
-                // nothing aggregatable was measured before the failure; the status says why
+        try {
+            progress.phase("aggregating");
+            if (failure != null) {
+                dir.markIncomplete(failure); // before aggregating: the result says why the run stopped
             }
+            result = dir.aggregate();
+            dir.writeResult(result);
+        } catch (IOException e) {
+            failure = (failure == null ? "" : failure + "; ") + "writing result.json failed: " + describe(e);
+        } catch (RuntimeException | Error e) {
+            failure = (failure == null ? "" : failure + "; ") + "aggregating failed: " + describe(e);
         }
         if (failure == null) {
             dir.markComplete();
@@ -208,6 +212,19 @@ public final class ExperimentRunner {
             dir.markIncomplete(failure);
         }
         return new RunOutcome(id, dir.path(), failure == null, failure, result);
+    }
+
+    /** A throwable in words a user can act on; the JVM's out-of-memory errors say what to change. */
+    static String describe(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory (" + message + "): give the JVM more heap (LEM_JAVA_OPTS=-Xmx...) or run fewer or"
+                    + " shorter requests";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason() + " (" + f.getFile() + ")";
+        }
+        return e instanceof IOException ? message : e.getClass().getSimpleName() + ": " + message;
     }
 
     private void checkCancelled() throws InterruptedException {

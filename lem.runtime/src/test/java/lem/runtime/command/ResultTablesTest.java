@@ -243,4 +243,26 @@ class ResultTablesTest {
         assertEquals(List.of("warning: cycles 1, 2: no baseline for cpu", "warning: cycle 2: power series write failed",
                 "warning: the energy total includes estimates"), lines);
     }
+
+    @Test
+    void aRunCutInCycleOneShowsItsRawFilesAndWhyNothingWasMeasured() throws IOException {
+        ResultsDirectory dir = ResultsDirectory.create(root, "cut-test", "cut test");
+        ModelDescription model = new ModelDescription("tiny", "gpt2", 1000, Precision.FLOAT32, Precision.FLOAT32, "none",
+                Map.of());
+        dir.writeRaw(new RawResult(null, "cut-test", 1, 0, "host", new WallClockAnchor(1_700_000_000_000L, 0),
+                new MeasurementWindow(0, 500 * MS), new BackendIdentity("djl", "0.1.0", "test"), model, List.of(),
+                List.of(), List.of(), null, null, List.of(), -1, List.of(), null, false, "interrupted by Ctrl-C"));
+        dir.markIncomplete("interrupted by Ctrl-C");
+        AggregatedResult result = Aggregator.aggregate(dir.path());
+
+        ResultTables.Rows table = ResultTables.summary(result, "incomplete: interrupted by Ctrl-C", "/results/cut-test");
+
+        assertEquals("Experiment cut-test (cut test): incomplete: interrupted by Ctrl-C", table.title());
+        assertEquals(List.of(List.of("raw/cycle_1/process_0.json", "incomplete", "interrupted by Ctrl-C")), table.rows());
+        assertEquals("Nothing measured: no cycle of this experiment is complete, so there are no metrics.",
+                table.footer().get(0));
+        assertTrue(table.footer().contains("warning: no cycle is complete: there are no metrics, only the list of raw files"),
+                table.footer()::toString);
+        assertTrue(TableFormat.render(table).contains("Results: /results/cut-test"));
+    }
 }

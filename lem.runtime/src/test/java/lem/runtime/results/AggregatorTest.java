@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -157,10 +156,73 @@ class AggregatorTest {
     }
 
     @Test
-    void aDirectoryWithoutRawFilesSaysSo() throws Exception {
+    void aRunCutBeforeItsFirstCycleEndedGivesAResultThatSaysNothingWasMeasuredAndWhy() throws Exception {
         ResultsDirectory directory = ResultsDirectory.create(root, "empty", "empty");
-        ResultsFileException error = assertThrows(ResultsFileException.class, directory::aggregate);
-        assertTrue(error.getMessage().contains("holds no raw results"), error.getMessage());
+        directory.markIncomplete("interrupted by Ctrl-C");
+
+        AggregatedResult result = directory.aggregate();
+
+        assertFalse(result.complete());
+        assertEquals(0, result.cyclesMeasured());
+        assertEquals(null, result.overall());
+        assertEquals(List.of(), result.rawFiles());
+        assertEquals(List.of("nothing was measured: raw holds no raw result (raw/cycle_<c>/process_<n>.json); the run "
+                + "stopped: interrupted by Ctrl-C"), result.warnings());
+        assertEquals("empty", result.name());
+    }
+
+    /** One complete cycle of one request, as a run writes it. */
+    private void cycle(ResultsDirectory directory, int cycle) throws Exception {
+        long base = cycle * 10 * S;
+        directory.writeRaw(Fixtures.raw(directory.experimentId(), cycle, 0, base, base + 2 * S,
+                List.of(request("c" + cycle, 4, base, base + S, at(base + 100 * MS, 5), at(base + S, 5))),
+                List.of(Fixtures.reading("nvml", base, base + 2 * S, Fixtures.gpu("GPU-0", 100))), List.of(), null));
+    }
+
+    @Test
+    void cyclesTheConfigPlannedWithoutARawFileMakeTheResultIncompleteAndAreNamed() throws Exception {
+        ResultsDirectory directory = ResultsDirectory.create(root, "killed", "killed in cycle 3");
+        directory.writeConfig(Map.of("config", Map.of("cycles", 5)));
+        cycle(directory, 1);
+        cycle(directory, 2);
+
+        AggregatedResult result = directory.aggregate();
+
+        assertFalse(result.complete(), "2 of 5 cycles");
+        assertEquals(2, result.cyclesMeasured());
+        assertTrue(result.warnings().contains("cycles 3-5 of 5 planned have no raw file: the run ended before them; "
+                + "the run is still going"), result.warnings()::toString);
+
+        cycle(directory, 3);
+        cycle(directory, 5);
+        AggregatedResult gap = directory.aggregate();
+        assertFalse(gap.complete());
+        assertTrue(gap.warnings().stream().anyMatch(w -> w.startsWith("cycle 4 of 5 planned has no raw file")),
+                gap.warnings()::toString);
+
+        cycle(directory, 4);
+        assertTrue(directory.aggregate().complete(), "all 5 planned cycles");
+    }
+
+    @Test
+    void aGarbledStatusDoesNotStopAggregationItIsNamedInAWarning() throws Exception {
+        ResultsDirectory directory = ResultsDirectory.create(root, "garbled", "garbled");
+        cycle(directory, 1);
+        Files.writeString(directory.path().resolve(ResultsDirectory.STATUS_FILE), "{\"state\": \"RUNN");
+
+        AggregatedResult result = directory.aggregate();
+
+        assertEquals(1, result.cyclesMeasured());
+        assertEquals("garbled", result.name(), "named by its id");
+        assertTrue(result.warnings().stream().anyMatch(w -> w.contains(ResultsDirectory.STATUS_FILE)
+                && w.contains("is not a valid ExperimentStatus")), result.warnings()::toString);
+    }
+
+    @Test
+    void missingCyclesAreWrittenAsRanges() {
+        assertEquals("3-5", Aggregator.ranges(List.of(3, 4, 5)));
+        assertEquals("2, 4-5, 9", Aggregator.ranges(List.of(2, 4, 5, 9)));
+        assertEquals("7", Aggregator.ranges(List.of(7)));
     }
 
     /**

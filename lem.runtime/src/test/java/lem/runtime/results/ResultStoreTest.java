@@ -102,4 +102,63 @@ class ResultStoreTest {
         ResultsFileException error = assertThrows(ResultsFileException.class, () -> new ResultStore(root).load("raw-only"));
         assertTrue(error.getMessage().contains("lem:aggregate raw-only"), error.getMessage());
     }
+
+    @Test
+    void aFolderWithAMissingOrGarbledStatusIsSkippedWithAWarningNamingIt() throws Exception {
+        experiment("good-run", 100);
+        ResultsDirectory garbled = ResultsDirectory.create(root, "garbled-run", "garbled");
+        java.nio.file.Files.writeString(garbled.path().resolve(ResultsDirectory.STATUS_FILE), "{\"schema_version\": \"1\", \"sta");
+        java.nio.file.Files.createDirectories(root.resolve("no-status-run").resolve(ResultsDirectory.RAW_DIR));
+        ResultsDirectory badResult = ResultsDirectory.create(root, "bad-result-run", "bad result");
+        java.nio.file.Files.writeString(badResult.path().resolve(ResultsDirectory.RESULT_FILE), "not json");
+
+        ResultStore.Listing listing = new ResultStore(root).listing();
+
+        assertEquals(List.of("bad-result-run", "good-run"),
+                listing.experiments().stream().map(ExperimentSummary::experimentId).sorted().toList());
+        List<String> warnings = listing.warnings();
+        assertEquals(3, warnings.size(), warnings::toString);
+        assertTrue(warnings.stream().anyMatch(w -> w.startsWith("skipped " + garbled.path() + ": ")
+                && w.contains("is not a valid ExperimentStatus")), warnings::toString);
+        assertTrue(warnings.contains("skipped " + root.resolve("no-status-run") + ": it has no status.json "
+                + "(lem aggregate no-status-run still reads its raw files)"), warnings::toString);
+        assertTrue(warnings.stream().anyMatch(w -> w.startsWith(badResult.path() + ": metrics left blank: ")),
+                warnings::toString);
+        assertTrue(new ResultStore(root).exportCsv().contains("good-run"), "export skips the unreadable folders too");
+    }
+
+    /** A status.json as the given process would have written it when it started the run. */
+    private void runningIn(String id, long pid, Long processStartedEpochMillis) throws Exception {
+        ResultsDirectory directory = ResultsDirectory.create(root, id, id);
+        ResultsJson.writeAtomically(directory.path().resolve(ResultsDirectory.STATUS_FILE),
+                new ExperimentStatus(null, id, id, RunState.RUNNING, null, 1, 1, pid, RunningProcess.current().host(),
+                        processStartedEpochMillis));
+    }
+
+    @Test
+    void aRunningExperimentWhoseProcessIsGoneOrWhosePidWasReusedIsDead() throws Exception {
+        Process finished = new ProcessBuilder("true").start();
+        finished.waitFor();
+        long self = ProcessHandle.current().pid();
+        long selfStarted = ProcessHandle.current().info().startInstant().orElseThrow().toEpochMilli();
+        runningIn("killed", finished.pid(), finished.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(null));
+        runningIn("pid-reused", self, selfStarted - 3_600_000L);
+        runningIn("alive", self, selfStarted);
+        ResultsDirectory otherHost = ResultsDirectory.create(root, "other-host", "other-host");
+        ResultsJson.writeAtomically(otherHost.path().resolve(ResultsDirectory.STATUS_FILE),
+                new ExperimentStatus(null, "other-host", "other-host", RunState.RUNNING, null, 1, 1, finished.pid(),
+                        "another-host-name", null));
+
+        java.util.Map<String, ExperimentSummary> byId = new java.util.HashMap<>();
+        new ResultStore(root).list().forEach(e -> byId.put(e.experimentId(), e));
+
+        assertEquals(RunState.DEAD, byId.get("killed").state());
+        assertTrue(byId.get("killed").reason().startsWith("its process (PID " + finished.pid() + " on "),
+                byId.get("killed").reason());
+        assertEquals(RunState.DEAD, byId.get("pid-reused").state(), "the PID runs another process, started later");
+        assertEquals(RunState.RUNNING, byId.get("alive").state());
+        assertEquals(RunState.RUNNING, byId.get("other-host").state(), "another host's process cannot be checked");
+        String csv = new ResultStore(root).exportCsv("killed");
+        assertTrue(csv.contains("killed,killed,dead,\"its process (PID " + finished.pid()), csv);
+    }
 }

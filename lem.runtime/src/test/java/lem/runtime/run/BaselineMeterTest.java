@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import lem.api.energy.PowerSample;
 import lem.runtime.results.BaselinePower;
@@ -56,15 +59,54 @@ class BaselineMeterTest {
     }
 
     @Test
-    void forgetOrAnotherDurationOrAnExpiredTtlMeasuresAgain() throws Exception {
+    void forgetOrALongerDurationOrAnExpiredTtlMeasuresAgain() throws Exception {
         measure(DURATION_NANOS, HOUR_NANOS);
         meter.forget();
         measure(DURATION_NANOS, HOUR_NANOS);
         assertEquals(2, source.starts.get(), "after forget()");
         measure(DURATION_NANOS / 2, HOUR_NANOS);
-        assertEquals(3, source.starts.get(), "another duration");
+        assertEquals(2, source.starts.get(), "a longer baseline serves a shorter one");
+        measure(DURATION_NANOS * 2, HOUR_NANOS);
+        assertEquals(3, source.starts.get(), "a shorter one does not serve a longer one");
         measure(DURATION_NANOS / 2, 0);
         assertEquals(4, source.starts.get(), "a TTL of 0 never reuses");
+    }
+
+    @Test
+    void aLaterProcessReusesTheBaselineOnDiskForTheSameDevicesWithinItsTtl(@TempDir Path cache) throws Exception {
+        Path file = cache.resolve(BaselineMeter.CACHE_FILE);
+        List<BaselinePower> taken = new BaselineMeter(file).baseline("meter", source, DURATION_NANOS, INTERVAL_NANOS, 0,
+                Map.of());
+        assertEquals(1, source.starts.get());
+        assertTrue(Files.isRegularFile(file));
+
+        // a new meter is what a new one-shot `lem run` process has: only the file
+        BaselineMeter later = new BaselineMeter(file);
+        BaselineMeter.StoredBaseline stored = later.stored("meter");
+        assertEquals(List.of(MeteredEnergySource.DEVICE), stored.devices());
+        assertEquals(lem.runtime.results.RunningProcess.current().host(), stored.host());
+        assertEquals(DURATION_NANOS, stored.durationNanos());
+        assertEquals("2", stored.baselines().get(0).facts().get(PowerSample.PSTATE), "the clocks and P-state are kept");
+        List<BaselinePower> reused = later.baseline("meter", source, DURATION_NANOS, INTERVAL_NANOS, HOUR_NANOS, Map.of());
+        assertEquals(taken, reused);
+        assertEquals(1, source.starts.get(), "reused from disk, not measured");
+        assertTrue(later.reusable("meter", source, DURATION_NANOS, HOUR_NANOS).orElseThrow().ageNanos() < HOUR_NANOS);
+
+        new BaselineMeter(file).baseline("meter", source, DURATION_NANOS, INTERVAL_NANOS, 1, Map.of());
+        assertEquals(2, source.starts.get(), "older than the TTL: measured again");
+
+        MeteredEnergySource otherMachine = new MeteredEnergySource("meter", new double[] {30}, 3, 5);
+        otherMachine.probedDevice = "GPU-other";
+        new BaselineMeter(file).baseline("meter", otherMachine, DURATION_NANOS, INTERVAL_NANOS, HOUR_NANOS, Map.of());
+        assertEquals(1, otherMachine.starts.get(), "other devices than the cached baseline's: measured again");
+    }
+
+    @Test
+    void theCacheFolderComesFromThePropertyThenTheEnvironment() {
+        assertEquals(Path.of("/p"), BaselineMeter.cacheDirectory("/p", Map.of("LEM_CACHE_DIR", "/e")));
+        assertEquals(Path.of("/e"), BaselineMeter.cacheDirectory(null, Map.of("LEM_CACHE_DIR", "/e", "XDG_CACHE_HOME", "/x")));
+        assertEquals(Path.of("/x/lem"), BaselineMeter.cacheDirectory(null, Map.of("XDG_CACHE_HOME", "/x")));
+        assertEquals(Path.of(System.getProperty("user.home"), ".cache", "lem"), BaselineMeter.cacheDirectory(null, Map.of()));
     }
 
     @Test

@@ -327,10 +327,9 @@ class ExperimentRunnerTest {
         assertEquals(1, backend.closed, "the model is closed after a failure");
     }
 
-    @Test
-    @Timeout(value = 20, unit = TimeUnit.SECONDS)
-    void cancelFromAnotherThreadStopsABlockedBackend() throws Exception {
-        backend.blockOnCall = 2;
+    /** Two cycles; the backend blocks in measurement call {@code call} until another thread cancels the run. */
+    private RunOutcome runCancelledInCall(int call, String reason) throws Exception {
+        backend.blockOnCall = call;
         ExperimentRunner runner = runner(config("""
                 warmup: {enabled: false}
                 baseline: {enabled: false}
@@ -339,15 +338,21 @@ class ExperimentRunnerTest {
         Thread canceller = new Thread(() -> {
             try {
                 backend.blocking.await();
-                runner.cancel("stopped by the test");
+                runner.cancel(reason);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
         canceller.start();
-
         RunOutcome outcome = runner.run();
         canceller.join();
+        return outcome;
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void cancelFromAnotherThreadStopsABlockedBackend() throws Exception {
+        RunOutcome outcome = runCancelledInCall(2, "stopped by the test");
 
         assertFalse(Thread.currentThread().isInterrupted(), "the cancel's interrupt must not outlive the run");
         assertFalse(outcome.complete());
@@ -360,6 +365,62 @@ class ExperimentRunnerTest {
         assertEquals(RunState.INCOMPLETE, status.state());
         assertEquals("stopped by the test", status.reason());
         assertEquals(1, outcome.result().cyclesMeasured());
+    }
+
+    @Test
+    void anOutOfMemoryErrorInCycleTwoMarksTheRunIncompleteWithTheReasonAndARow() throws IOException {
+        backend.errorOnCall = 2;
+        // the JVM's own error, as a backend's allocation would meet it
+        backend.error = new OutOfMemoryError("Java heap space");
+        RunOutcome outcome = runner(config("""
+                warmup: {enabled: false}
+                baseline: {enabled: false}
+                cycles: 3
+                """), List.of(new MeteredEnergySource("meter", new double[] {40})), List.of()).run();
+
+        assertFalse(outcome.complete());
+        assertTrue(outcome.reason().startsWith("out of memory (Java heap space)"), outcome.reason());
+        ExperimentStatus status = status(outcome);
+        assertEquals(RunState.INCOMPLETE, status.state());
+        assertEquals(outcome.reason(), status.reason());
+        String csv = Files.readString(dir.resolve("results").resolve(ResultsDirectory.EXPERIMENTS_CSV));
+        assertTrue(csv.contains(outcome.experimentId() + ",runner-test,incomplete,out of memory"), csv);
+        assertEquals(1, outcome.result().cyclesMeasured(), "cycle 1 is kept");
+        assertFalse(outcome.result().complete());
+        assertTrue(outcome.result().warnings().stream().anyMatch(w -> w.startsWith("cycles 2-3 of 3 planned have no raw "
+                + "file: the run ended before them; the run stopped: out of memory")), outcome.result().warnings()::toString);
+        assertEquals(1, backend.closed, "the model is closed after the error");
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void aRunCutInCycleOneHasAResultThatSaysNothingWasMeasuredAndWhy() throws Exception {
+        RunOutcome outcome = runCancelledInCall(1, "interrupted by Ctrl-C");
+
+        assertEquals("interrupted by Ctrl-C", outcome.reason());
+        AggregatedResult result = outcome.result();
+        assertNotNull(result, "a result is written even when no cycle finished");
+        assertEquals(null, result.overall());
+        assertEquals(0, result.cyclesMeasured());
+        assertTrue(result.warnings().contains("cycle 2 of 2 planned has no raw file: the run ended before it; the run "
+                + "stopped: interrupted by Ctrl-C"), result.warnings()::toString);
+        assertEquals(result, ResultsJson.read(outcome.directory().resolve(ResultsDirectory.RESULT_FILE),
+                AggregatedResult.class));
+        assertEquals(RunState.INCOMPLETE, status(outcome).state());
+    }
+
+    @Test
+    void theStatusRecordsTheProcessThatRunsTheExperiment() throws IOException {
+        RunOutcome outcome = runner(config("""
+                warmup: {enabled: false}
+                baseline: {enabled: false}
+                """), List.of(), List.of()).run();
+
+        ExperimentStatus status = status(outcome);
+        assertEquals(ProcessHandle.current().pid(), status.pid());
+        assertEquals(lem.runtime.results.RunningProcess.current().host(), status.host());
+        assertEquals(ProcessHandle.current().info().startInstant().orElseThrow().toEpochMilli(),
+                status.processStartedEpochMillis());
     }
 
     @Test

@@ -35,6 +35,8 @@ final class MeteredEnergySource implements EnergySource {
     final AtomicInteger starts = new AtomicInteger();
     /** How long start() and stop() take, as a real source's first and last reads do: its window exceeds the work's. */
     private volatile long edgeDelayNanos;
+    /** The device the probe reports: another one stands for another machine's GPU. */
+    volatile String probedDevice = DEVICE;
     final List<Session> sessions = Collections.synchronizedList(new ArrayList<>());
 
     MeteredEnergySource(String name, double[] sessionWatts, double... sampleOffsetsWatts) {
@@ -56,7 +58,7 @@ final class MeteredEnergySource implements EnergySource {
 
     @Override
     public Probe probe() {
-        return new Probe(true, "", List.of(new DeviceInfo(DEVICE, "Test GPU", EnergyDomain.GPU, Map.of())),
+        return new Probe(true, "", List.of(new DeviceInfo(probedDevice, "Test GPU", EnergyDomain.GPU, Map.of())),
                 Map.of("driver_version", "test-1"));
     }
 

@@ -53,6 +53,10 @@ final class ScriptedBackend implements InferenceBackend {
     int failAfterRequests;
     /** The measurement call (1-based) that blocks until its thread is interrupted, or 0 for none. */
     int blockOnCall;
+    /** The measurement call (1-based) that throws {@link #error}, or 0 for none. */
+    int errorOnCall;
+    /** What that call throws: the JVM's own errors (out of memory) reach a run this way. */
+    Error error;
     final CountDownLatch blocking = new CountDownLatch(1);
 
     /** Request ids of every generate call, warmup included, in order. */
@@ -117,6 +121,9 @@ final class ScriptedBackend implements InferenceBackend {
         int call = warmup ? 0 : ++measurementCalls;
         if (warmup) {
             onWarmupCall.accept(warmupCalls().size());
+        }
+        if (call > 0 && call == errorOnCall) {
+            throw error;
         }
         if (call > 0 && call == blockOnCall) {
             blocking.countDown();
