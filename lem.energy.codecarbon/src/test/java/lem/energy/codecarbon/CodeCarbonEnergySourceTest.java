@@ -269,6 +269,11 @@ class CodeCarbonEnergySourceTest {
         assertEquals(first.energyJoules() / J_PER_KWH * 1.1, Double.parseDouble(row.get("energy_consumed")), 1e-18);
         assertEquals(seconds(first), Double.parseDouble(row.get("duration")), 1e-9);
         assertEquals(results.resolve("emissions.csv").toString(), first.facts().get("emissions_csv"));
+        // the end of the window, with its time zone: parsing needs the offset and lands within the test's time
+        java.time.OffsetDateTime end = java.time.OffsetDateTime.parse(row.get("timestamp"));
+        assertEquals(java.time.ZoneOffset.UTC, end.getOffset(), row.get("timestamp"));
+        assertTrue(Math.abs(java.time.Duration.between(end.toInstant(), java.time.Instant.now()).toSeconds()) < 600,
+                row.get("timestamp"));
     }
 
     @Test
