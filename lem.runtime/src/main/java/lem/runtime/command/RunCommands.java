@@ -46,7 +46,6 @@ import lem.runtime.run.EnvironmentCapture;
 import lem.runtime.run.ExperimentRunner;
 import lem.runtime.run.InterruptKey;
 import lem.runtime.run.RunOutcome;
-import lem.runtime.run.RunProgress;
 import lem.runtime.run.RunServices;
 
 /**
@@ -89,19 +88,21 @@ public class RunCommands {
         if (o.flag("--dry-run")) {
             return plan(loaded, services);
         }
-        out.printf("lem run %s: %s on %s (%s), energy from %s, %d cycle(s)%n", loaded.file(), c.model().name(),
-                services.backend().name(), c.backend().device(),
-                services.energySources().stream().map(PluginService::name).collect(Collectors.joining(", ")), c.cycles());
+        out.println(TableFormat.wrap(String.format("lem run %s: %s on %s (%s), energy from %s, %d cycle(s)", loaded.file(),
+                c.model().name(), services.backend().name(), c.backend().device(),
+                services.energySources().stream().map(PluginService::name).collect(Collectors.joining(", ")), c.cycles()), "  "));
         List<PluginService<?>> held = new ArrayList<>();
         RunOutcome outcome;
         try {
             RunServices bound = hold(services, held);
-            ExperimentRunner runner = new ExperimentRunner(loaded, bound, baselines, new PrintedProgress(out),
+            ConsoleProgress progress = ConsoleProgress.forConsole(out);
+            ExperimentRunner runner = new ExperimentRunner(loaded, bound, baselines, progress,
                     new EnvironmentCapture(), workingDirectory());
             ServiceListener watcher = departureWatcher(bound, runner);
             try (InterruptKey key = InterruptKey.install(() -> runner.cancel("interrupted by Ctrl-C"))) {
                 outcome = runner.run();
             } finally {
+                progress.finish();
                 context.removeServiceListener(watcher);
             }
         } finally {
@@ -273,6 +274,7 @@ public class RunCommands {
         rows.add(List.of("cycles", String.valueOf(c.cycles())));
         rows.add(List.of("FLOPs chain", services.flopsStrategies().stream().map(PluginService::name).collect(Collectors.joining(" > "))));
         rows.add(List.of("output", workingDirectory().resolve(c.output().dir()).toString()));
+        rows.add(List.of("duration", DurationEstimate.describe(c, new ResultStore(workingDirectory().resolve(c.output().dir())))));
         return new ResultTables.Rows("Dry run: the config is valid; this is what would run", List.of("ITEM", "PLAN"), rows,
                 List.of());
     }
@@ -322,27 +324,5 @@ public class RunCommands {
         };
         context.addServiceListener(listener);
         return listener;
-    }
-
-    /** Progress lines: one per phase, one a second while measuring. */
-    static final class PrintedProgress implements RunProgress {
-        private final PrintStream out;
-
-        PrintedProgress(PrintStream out) {
-            this.out = out;
-        }
-
-        @Override
-        public void phase(String description) {
-            out.println("  [" + description + "]");
-        }
-
-        @Override
-        public void measuring(int cycle, int cycles, int done, int total, long elapsedNanos, double powerWatts,
-                boolean estimated) {
-            out.printf(Locale.ROOT, "  cycle %d/%d  requests %d/%d  %.1f s  %s%n", cycle, cycles, done, total,
-                    elapsedNanos / 1e9, Double.isNaN(powerWatts) ? "power n/a"
-                            : String.format(Locale.ROOT, "%.1f W%s", powerWatts, estimated ? " (estimate)" : ""));
-        }
     }
 }
