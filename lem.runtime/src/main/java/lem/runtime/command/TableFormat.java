@@ -6,16 +6,17 @@ import java.util.List;
 
 /**
  * Renders a {@link Table} as aligned text columns no wider than {@link #WIDTH}: a cell too long for
- * its column wraps onto the next lines within it; when the columns before the last leave the last
- * one too little room (a REASON column), each row's last cell goes on its own indented lines under
- * the row. Titles and footer lines wrap with an indent. Nothing is cut: the files keep the same
- * text on one line.
+ * its column wraps at spaces onto the next lines within it; when the columns before the last leave
+ * the last one too little room (a REASON column), each row's last cell goes on its own indented
+ * lines under the row. Titles and footer lines wrap with an indent. Words are never split, so an
+ * id or a path longer than the room it has is the one thing that can make a line wider. Nothing is
+ * cut: the files keep the same text on one line.
  */
 public final class TableFormat {
     /** The widest line printed. */
     public static final int WIDTH = 120;
     /** The narrowest a column is squeezed to before its cells wrap. */
-    static final int MIN_COLUMN = 16;
+    static final int MIN_COLUMN = 20;
     /** The narrowest the last column may be before it moves under its row. */
     static final int MIN_LAST_COLUMN = 32;
     private static final String GAP = "  ";
@@ -30,12 +31,19 @@ public final class TableFormat {
         int[] widths = naturalWidths(table, columns);
         boolean lastUnder = false;
         if (total(widths) > WIDTH) {
-            int[] squeezed = squeeze(widths, columns, MIN_LAST_COLUMN);
-            if (squeezed == null && columns > 1) {
-                lastUnder = true;
-                squeezed = squeeze(Arrays.copyOf(widths, columns - 1), columns - 1, MIN_COLUMN);
+            int[] words = longestWords(table, columns);
+            int[] squeezed = squeeze(widths, words, columns, MIN_LAST_COLUMN);
+            if (total(squeezed) > WIDTH && columns > 1) {
+                int[] grid = squeeze(Arrays.copyOf(widths, columns - 1), words, columns - 1, MIN_COLUMN);
+                // under the row only when the other columns leave the last one too little room,
+                // not because one of its words (a path) is longer than the room it has
+                if (total(grid) <= WIDTH && WIDTH - total(grid) - GAP.length() < MIN_LAST_COLUMN) {
+                    lastUnder = true;
+                    squeezed = grid;
+                }
             }
-            widths = squeezed != null ? squeezed : widths;
+            // when even that is too wide, only words longer than their room make lines wider
+            widths = squeezed;
             if (columns == 1) {
                 widths[0] = Math.min(widths[0], WIDTH);
             }
@@ -120,7 +128,10 @@ public final class TableFormat {
         }
     }
 
-    /** Words into lines of at most {@code width} characters; a word longer than that is split. */
+    /**
+     * Words into lines of at most {@code width} characters; a word longer than that (an id, a path)
+     * has a line of its own, whole.
+     */
     static List<String> wrap(String text, int width) {
         List<String> lines = new ArrayList<>();
         if (text.length() <= width) {
@@ -129,14 +140,6 @@ public final class TableFormat {
         }
         StringBuilder current = new StringBuilder();
         for (String word : text.split(" ")) {
-            while (word.length() > width) {
-                if (current.length() > 0) {
-                    lines.add(current.toString());
-                    current.setLength(0);
-                }
-                lines.add(word.substring(0, width));
-                word = word.substring(width);
-            }
             if (current.length() > 0 && current.length() + 1 + word.length() > width) {
                 lines.add(current.toString());
                 current.setLength(0);
@@ -150,6 +153,22 @@ public final class TableFormat {
             lines.add(current.toString());
         }
         return lines;
+    }
+
+    /** The longest word of each column: narrower than that, a cell would have to split a word. */
+    private static int[] longestWords(Table table, int columns) {
+        int[] words = new int[columns];
+        for (int i = 0; i < columns; i++) {
+            words[i] = table.headers().get(i).length(); // the header stays on one line too
+        }
+        for (List<String> row : table.rows()) {
+            for (int i = 0; i < columns && i < row.size(); i++) {
+                for (String word : cell(row, i).split(" ")) {
+                    words[i] = Math.max(words[i], word.length());
+                }
+            }
+        }
+        return words;
     }
 
     private static int[] naturalWidths(Table table, int columns) {
@@ -166,16 +185,26 @@ public final class TableFormat {
     }
 
     /**
-     * Narrows the widest columns, one character at a time, until the table fits; each column stops
-     * at {@link #MIN_COLUMN} (or its natural width if less), the last at {@code lastMin}. Null when
-     * that is not enough.
+     * Narrows the widest columns, one character at a time, until the table fits. Only columns wider
+     * than {@link #MIN_COLUMN} narrow: first down to that (the last column to {@code lastMin}), then,
+     * if the table is still too wide, down to their longest word; a short column (a date, a number)
+     * keeps its width. Wider than {@link #WIDTH} when that is not enough.
      */
-    private static int[] squeeze(int[] natural, int columns, int lastMin) {
-        int[] widths = natural.clone();
-        int[] floor = new int[columns];
+    private static int[] squeeze(int[] natural, int[] longestWords, int columns, int lastMin) {
+        int[] soft = new int[columns];
+        int[] hard = new int[columns];
         for (int i = 0; i < columns; i++) {
-            floor[i] = Math.min(widths[i], i == columns - 1 ? lastMin : MIN_COLUMN);
+            boolean narrows = natural[i] > MIN_COLUMN;
+            int min = i == columns - 1 ? lastMin : MIN_COLUMN;
+            soft[i] = narrows ? Math.min(natural[i], Math.max(longestWords[i], min)) : natural[i];
+            hard[i] = narrows ? Math.min(natural[i], Math.max(longestWords[i], 1)) : natural[i];
         }
+        int[] widths = squeezeTo(natural.clone(), soft);
+        return total(widths) > WIDTH ? squeezeTo(widths, hard) : widths;
+    }
+
+    private static int[] squeezeTo(int[] widths, int[] floor) {
+        int columns = widths.length;
         while (total(widths) > WIDTH) {
             int widest = -1;
             for (int i = 0; i < columns; i++) {
@@ -184,7 +213,7 @@ public final class TableFormat {
                 }
             }
             if (widest < 0) {
-                return null;
+                return widths;
             }
             widths[widest]--;
         }

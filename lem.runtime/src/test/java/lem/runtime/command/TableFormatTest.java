@@ -86,4 +86,20 @@ class TableFormatTest {
         assertEquals(warning, joined);
         assertEquals("  indented note", footer.get(footer.size() - 1));
     }
+
+    @Test
+    void idsAndPathsAreNeverSplitAcrossLines() {
+        String id = "itest-e2e-20261129T224712Z";
+        String path = "/work/results/" + "x".repeat(90) + "/exp.yaml";
+        List<String> listing = TableFormat.render(new ResultTables.Rows("Experiments", List.of("ID", "NAME", "STATE", "STARTED (UTC)"),
+                List.of(List.of(id, "itest-e2e", "incomplete (backend failed: simulated device fault in measurement batch 2 "
+                        + "of 4 after the second cycle had started on every device)", "2026-11-29 22:47:12")), List.of())).lines().toList();
+        assertTrue(listing.get(3).startsWith(id + "  "), listing.toString());
+        assertTrue(listing.get(3).endsWith("2026-11-29 22:47:12"), "a short column keeps its width: " + listing);
+        assertTrue(listing.stream().allMatch(l -> l.length() <= TableFormat.WIDTH), listing.toString());
+
+        List<String> plan = TableFormat.render(new ResultTables.Rows("Plan", List.of("ITEM", "PLAN"),
+                List.of(List.of("config", path)), List.of())).lines().toList();
+        assertEquals("config  " + path, plan.get(3), "a path longer than the room left stays whole");
+    }
 }
