@@ -15,6 +15,8 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
+import lem.runtime.command.TableFormat;
+
 /**
  * {@code lem:help} (lem's commands first, then the framework's) and {@code lem:exit} (with or
  * without a status), for the shell and for one-shot mode.
@@ -49,8 +51,15 @@ public class HostCommands {
 
     @Descriptor("print a command's description, parameters and options")
     public Object help(CommandSession session, @Descriptor("a command, e.g. run or lem:run") String command) throws Exception {
-        return session.execute("felix:help " + OneShotCommand.quote(command.contains(":") || !lemFunctions().contains(command)
+        Object help = session.execute("felix:help " + OneShotCommand.quote(command.contains(":") || !lemFunctions().contains(command)
                 ? command : "lem:" + command));
+        if (!(help instanceof CharSequence text)) {
+            return help;
+        }
+        // long option descriptions wrap under themselves, to fit the console
+        StringBuilder out = new StringBuilder();
+        text.toString().lines().forEach(line -> out.append(TableFormat.wrap(line, "    ")).append('\n'));
+        return out.toString().stripTrailing();
     }
 
     @Descriptor("stop the host (status 0)")

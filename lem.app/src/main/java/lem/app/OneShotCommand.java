@@ -23,6 +23,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import lem.runtime.command.CommandFailure;
+import lem.runtime.command.TableFormat;
 
 /**
  * {@code lem <command> <args>}: runs one {@code lem:} command without the interactive shell and
@@ -102,9 +103,9 @@ public class OneShotCommand {
                 cause = cause.getCause();
             }
             if (cause instanceof CommandFailure) {
-                err.println("lem: " + cause.getMessage());
+                err.println(TableFormat.wrap("lem: " + cause.getMessage(), "  "));
             } else {
-                err.println("lem: " + (cause.getMessage() != null ? cause.getMessage() : cause.toString()));
+                err.println(TableFormat.wrap("lem: " + (cause.getMessage() != null ? cause.getMessage() : cause.toString()), "  "));
                 if (System.getenv("LEM_DEBUG") != null) {
                     e.printStackTrace(err);
                 } else {
