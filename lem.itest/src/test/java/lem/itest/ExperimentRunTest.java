@@ -170,7 +170,8 @@ class ExperimentRunTest {
         String root = runs.resultsRoot.toString();
         String listed = shell.run("lem:results list --dir " + root);
         // the reason wraps within its column
-        assertTrue(listed.replaceAll("\\s+", " ").contains("incomplete (backend failed: simulated device fault"), listed);
+        assertTrue(listed.contains("incomplete") && listed.replaceAll("\\s+", " ").contains("(backend failed: simulated device fault"),
+                listed);
         assertTrue(listed.contains(experiment.getFileName().toString()), "an id is never split: " + listed);
         byte[] before = Files.readAllBytes(experiment.resolve("result.json"));
         shell.run("lem:aggregate " + experiment.getFileName() + " --dir " + root);
