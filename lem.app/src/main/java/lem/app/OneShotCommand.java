@@ -23,6 +23,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import lem.runtime.command.CommandFailure;
+import lem.runtime.command.TableFormat;
 import lem.runtime.plugin.PluginFolder;
 
 /**
@@ -83,10 +84,7 @@ public class OneShotCommand {
                         + ". Run `lem help <command>` for a command's options.");
                 return 2;
             }
-            StringBuilder line = new StringBuilder(function);
-            for (String arg : args.subList(1, args.size())) {
-                line.append(' ').append(quote(arg));
-            }
+            CharSequence line = commandLine(function, args);
             CommandSession session = processor.createSession(System.in, out, err);
             try {
                 Object result = session.execute(line);
@@ -106,9 +104,9 @@ public class OneShotCommand {
                 cause = cause.getCause();
             }
             if (cause instanceof CommandFailure) {
-                err.println("lem: " + cause.getMessage());
+                err.println(TableFormat.wrap("lem: " + cause.getMessage(), "  "));
             } else {
-                err.println("lem: " + (cause.getMessage() != null ? cause.getMessage() : cause.toString()));
+                err.println(TableFormat.wrap("lem: " + (cause.getMessage() != null ? cause.getMessage() : cause.toString()), "  "));
                 if (System.getenv("LEM_DEBUG") != null) {
                     e.printStackTrace(err);
                 } else {
@@ -117,6 +115,22 @@ public class OneShotCommand {
             }
             return 1;
         }
+    }
+
+    /**
+     * The Gogo command line for the arguments: each quoted; {@code lem <command> --help} (or
+     * {@code -h}) anywhere after the command asks for the command's help instead of running it.
+     */
+    static CharSequence commandLine(String function, List<String> args) {
+        List<String> rest = args.subList(1, args.size());
+        if (rest.contains("--help") || rest.contains("-h")) {
+            return "lem:help " + quote(function);
+        }
+        StringBuilder line = new StringBuilder(function);
+        for (String arg : rest) {
+            line.append(' ').append(quote(arg));
+        }
+        return line;
     }
 
     /** Gogo quoting: single quotes take everything literally. */

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.felix.service.command.CommandProcessor;
@@ -131,6 +132,14 @@ class ExperimentRunTest {
         assertArrayEquals(before, Files.readAllBytes(experiment.resolve("result.json")),
                 "lem:aggregate rebuilds the same result.json from the raw files");
         assertEquals(printed, ExperimentRuns.rows(aggregated, SUMMARY_ROWS), aggregated);
+
+        // the next dry run of the same experiment estimates its duration from this run's rate
+        double msPerRequest = overall.path("window_nanos").asLong() / 1e6 / requests;
+        String plan = shell.run("lem:run " + config + " --dry-run").replaceAll("\\s+", " ");
+        Matcher estimate = Pattern.compile("duration about \\d+ s.* \\(([\\d.]+) ms per request as measured by " + id + "\\)")
+                .matcher(plan);
+        assertTrue(estimate.find(), plan);
+        assertEquals(msPerRequest, Double.parseDouble(estimate.group(1)), msPerRequest * 0.01, plan);
     }
 
     @Test
@@ -145,6 +154,8 @@ class ExperimentRunTest {
         assertTrue(Pattern.compile("energy\\s+" + ExperimentRuns.METER).matcher(plan).find(), plan);
         assertTrue(Pattern.compile("cycles\\s+3\\R").matcher(plan).find(), plan);
         assertTrue(plan.contains(runs.resultsRoot.toString()), plan);
+        assertTrue(plan.replaceAll("\\s+", " ").contains("duration at least 0 s (baseline 0 s unless cached, warmup 2-4 requests) "
+                + "plus generation, unknown until one run of 'itest-e2e' is stored"), plan);
         assertFalse(Files.exists(runs.resultsRoot), "a dry run creates no results folder");
         assertEquals(0, runs.backend.tokensReported.get(), "a dry run generates nothing");
         assertTrue(runs.meter.readings.isEmpty(), "a dry run measures nothing");
@@ -173,7 +184,10 @@ class ExperimentRunTest {
         Shell shell = new Shell(processor);
         String root = runs.resultsRoot.toString();
         String listed = shell.run("lem:results list --dir " + root);
-        assertTrue(listed.contains("incomplete (") && listed.contains("simulated device fault"), listed);
+        // the reason wraps within its column
+        assertTrue(listed.contains("incomplete") && listed.replaceAll("\\s+", " ").contains("(backend failed: simulated device fault"),
+                listed);
+        assertTrue(listed.contains(experiment.getFileName().toString()), "an id is never split: " + listed);
         byte[] before = Files.readAllBytes(experiment.resolve("result.json"));
         shell.run("lem:aggregate " + experiment.getFileName() + " --dir " + root);
         assertArrayEquals(before, Files.readAllBytes(experiment.resolve("result.json")));

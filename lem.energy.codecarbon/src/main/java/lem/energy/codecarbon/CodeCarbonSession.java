@@ -273,7 +273,8 @@ final class CodeCarbonSession implements EnergySession {
     private EmissionsRow row(long endNanos, double durationSeconds, double emissionsKg, double cpuJoules,
             double ramJoules, double gpuJoules, double consumedKwh, List<DeviceEnergy> devices) {
         Instant end = startWallClock.plusNanos(endNanos - startNanos).truncatedTo(ChronoUnit.SECONDS);
-        String timestamp = DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(end.atOffset(ZoneOffset.UTC));
+        // ISO 8601 with its offset (UTC, written Z), so the time cannot be read in another zone
+        String timestamp = DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(end.atOffset(ZoneOffset.UTC));
         double perSecond = durationSeconds > 0 ? 1 / durationSeconds : 0;
         long gpuCount = devices.stream().filter(d -> d.domain() == EnergyDomain.GPU).count();
         // CodeCarbon's energy columns include the PUE, so that cpu + gpu + ram = energy_consumed; the

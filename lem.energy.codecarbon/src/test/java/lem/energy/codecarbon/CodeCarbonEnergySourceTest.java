@@ -282,6 +282,11 @@ class CodeCarbonEnergySourceTest {
                 + Double.parseDouble(row.get("gpu_energy")) + Double.parseDouble(row.get("ram_energy")), 1e-18);
         assertEquals(seconds(first), Double.parseDouble(row.get("duration")), 1e-9);
         assertEquals(results.resolve("emissions.csv").toString(), first.facts().get("emissions_csv"));
+        // the end of the window, with its time zone: parsing needs the offset and lands within the test's time
+        java.time.OffsetDateTime end = java.time.OffsetDateTime.parse(row.get("timestamp"));
+        assertEquals(java.time.ZoneOffset.UTC, end.getOffset(), row.get("timestamp"));
+        assertTrue(Math.abs(java.time.Duration.between(end.toInstant(), java.time.Instant.now()).toSeconds()) < 600,
+                row.get("timestamp"));
     }
 
     /** Two sockets of the Gold 6154 (200 W each) in cpuinfo, told apart by their physical id. */

@@ -43,16 +43,19 @@ public final class ResultTables {
         rows.add(row("requests", String.valueOf(m.requests()), "", m.failedRequests() + " failed"));
         rows.add(row("tokens in / out", m.inputTokens() + " / " + m.outputTokens(), "tokens", ""));
         rows.add(row("measured time", num(m.windowNanos() / 1e9), "s", result.cyclesMeasured() + " cycle(s)"));
-        rows.add(row("throughput", num(m.outputTokensPerSecond()), "output tokens/s", "pooled over cycles: all output "
-                + "tokens / all measured time; " + num(m.totalTokensPerSecond()) + " total tokens/s"));
+        String[] tps = Numbers.together(m.outputTokensPerSecond(), m.totalTokensPerSecond());
+        rows.add(row("throughput", tps[0], "output tokens/s", "pooled over cycles: all output tokens / all measured "
+                + "time; " + tps[1] + " total tokens/s"));
         rows.add(row("request rate", num(m.requestsPerSecond()), "requests/s", "pooled over cycles"));
         var l = m.latency();
         rows.add(row("TTFT", dist(l.ttftMs()), "ms", "mean / p50 / p90 / p99"));
-        rows.add(row("ITL", dist(l.itlRawMs()), "ms", "raw gaps; trimmed mean " + num(l.itlTrimmedMs().mean())
+        String[] itl = dist(l.itlRawMs(), l.itlTrimmedMs() == null ? null : l.itlTrimmedMs().mean());
+        rows.add(row("ITL", itl[0], "ms", "raw gaps; trimmed mean " + itl[1]
                 + (l.multiTokenChunks() > 0 ? "; " + l.multiTokenChunks() + " multi-token chunks" : "")));
         rows.add(row("TPOT", dist(l.tpotMs()), "ms", "(E2E - TTFT) / (tokens - 1)"));
         rows.add(row("end to end", dist(l.e2eMs()), "ms", ""));
-        rows.add(row("prefill / decode time", num(l.prefillTotalMs()) + " / " + num(l.decodeTotalMs()), "ms", "summed over requests"));
+        rows.add(row("prefill / decode time", String.join(" / ", Numbers.together(l.prefillTotalMs(), l.decodeTotalMs())), "ms",
+                "summed over requests"));
         EnergyMetrics e = m.energy();
         if (result.unmetered()) {
             rows.add(row("energy", "unmetered", "", "energy.sources: none: no energy source ran, no baseline was taken"));
@@ -65,16 +68,18 @@ public final class ResultTables {
         }
         PhaseEnergy p = m.phaseEnergy();
         if (p != null) {
-            rows.add(row("prefill / decode energy", num(p.prefillJoules()) + " / " + num(p.decodeJoules()), "J", p.method()));
+            rows.add(row("prefill / decode energy", String.join(" / ", Numbers.together(p.prefillJoules(), p.decodeJoules())), "J",
+                    p.method()));
         }
         if (!result.unmetered()) {
-            rows.add(row("energy per output token", num(m.joulesPerOutputToken()), "J/token",
-                    "adjusted " + num(m.adjustedJoulesPerOutputToken())));
+            String[] perToken = Numbers.together(m.joulesPerOutputToken(), m.adjustedJoulesPerOutputToken());
+            rows.add(row("energy per output token", perToken[0], "J/token", "adjusted " + perToken[1]));
             rows.add(row("output tokens per joule", num(m.outputTokensPerJoule()), "tokens/J", ""));
         }
         FlopsMetrics f = m.flops();
         if (f != null) {
-            rows.add(row("FLOPs", sci(f.totalFlops()) + " (prefill " + sci(f.prefillFlops()) + ", decode " + sci(f.decodeFlops()) + ")",
+            String[] flops = Numbers.together((double) f.totalFlops(), (double) f.prefillFlops(), (double) f.decodeFlops());
+            rows.add(row("FLOPs", flops[0] + " (prefill " + flops[1] + ", decode " + flops[2] + ")",
                     "FLOP", shortMethod(f.method()) + ", " + f.confidence().toLowerCase(Locale.ROOT) + " confidence (details in result.json)"));
             if (!result.unmetered()) {
                 rows.add(row("FLOP per joule", sci(f.flopsPerJoule()), "FLOP/J", ""));
@@ -83,7 +88,9 @@ public final class ResultTables {
         } else {
             rows.add(row("FLOPs", "-", "", "no strategy answered (see flops_chain in result.json)"));
         }
-        rows.add(row("peak device memory", m.peakDeviceMemoryBytes() < 0 ? "unknown" : num(m.peakDeviceMemoryBytes() / 1048576.0), "MiB", ""));
+        Long peak = m.peakDeviceMemoryBytes();
+        rows.add(row("peak device memory", peak == null || peak < 0 ? Numbers.UNKNOWN : num(peak / 1048576.0),
+                peak == null || peak < 0 ? "" : "MiB", ""));
         for (ThrottleSummary t : m.throttling()) {
             rows.add(row("throttling: " + t.cause(), num(t.totalDurationMs()), "ms", t.periods() + " period(s) on " + t.devices()));
         }
@@ -95,11 +102,17 @@ public final class ResultTables {
                     + "t-interval, t(0.975, n-1); and the geometric mean of cycles with its 95% log-scale interval, "
                     + "which stays above 0:");
             for (MetricStatistics s : stats) {
+                String[] v = Numbers.together(s.mean(), s.stdDev(), s.ciLow(), s.ciHigh());
+                String geometric = "";
+                if (s.geometricMean() != null) {
+                    // each on its own: a log-scale interval spans orders of magnitude, and shared decimals
+                    // would print its positive lower end as 0
+                    geometric = "  geomean " + num(s.geometricMean()) + " log-CI [" + num(s.logCiLow()) + ", "
+                            + num(s.logCiHigh()) + "]";
+                }
                 footer.add(String.format(Locale.ROOT, "  %-28s n=%d  mean of cycles %s %s  sd %s  CV %s  t-CI [%s, %s]%s",
-                        s.metric(), s.n(), num(s.mean()), s.unit(), num(s.stdDev()), num(s.coefficientOfVariation()),
-                        num(s.ciLow()), num(s.ciHigh()), s.geometricMean() == null ? ""
-                                : "  geomean " + num(s.geometricMean()) + " log-CI [" + num(s.logCiLow()) + ", "
-                                        + num(s.logCiHigh()) + "]"));
+                        s.metric(), s.n(), v[0], s.unit(), v[1], percent(s.coefficientOfVariation()), v[2], v[3],
+                        geometric));
             }
             footer.addAll(statisticsWarnings(stats));
         } else if (result.cyclesMeasured() == 1) {
@@ -201,7 +214,16 @@ public final class ResultTables {
     }
 
     private static String withCi(Double value, Double low, Double high) {
-        return low == null || high == null ? num(value) : num(value) + " [" + num(low) + ", " + num(high) + "]";
+        if (low == null || high == null) {
+            return num(value);
+        }
+        String[] v = Numbers.together(value, low, high);
+        return v[0] + " [" + v[1] + ", " + v[2] + "]";
+    }
+
+    /** A ratio as a percentage, by the same rule (a coefficient of variation: 0.1286 is 12.86%). */
+    static String percent(Double ratio) {
+        return ratio == null ? Numbers.UNKNOWN : Numbers.format(ratio * 100) + "%";
     }
 
     private static List<String> row(String metric, String value, String unit, String how) {
@@ -209,32 +231,39 @@ public final class ResultTables {
     }
 
     static String dist(SampleSummary s) {
-        if (s == null || s.count() == 0) {
-            return "-";
+        return dist(s, new Double[0])[0];
+    }
+
+    /**
+     * "mean / p50 / p90 / p99" and the extra numbers shown with it, all in one format; "n/a" for no
+     * samples.
+     */
+    static String[] dist(SampleSummary s, Double... extra) {
+        boolean none = s == null || s.count() == 0;
+        Double[] all = new Double[4 + extra.length];
+        if (!none) {
+            all[0] = s.mean();
+            all[1] = s.median();
+            all[2] = s.p90();
+            all[3] = s.p99();
         }
-        return num(s.mean()) + " / " + num(s.median()) + " / " + num(s.p90()) + " / " + num(s.p99());
+        System.arraycopy(extra, 0, all, 4, extra.length);
+        String[] text = Numbers.together(all);
+        String[] out = new String[1 + extra.length];
+        out[0] = none ? Numbers.UNKNOWN : String.join(" / ", text[0], text[1], text[2], text[3]);
+        System.arraycopy(text, 4, out, 1, extra.length);
+        return out;
     }
 
     static String num(Double v) {
-        return v == null ? "-" : num(v.doubleValue());
+        return Numbers.format(v);
     }
 
     static String num(double v) {
-        if (Double.isNaN(v)) {
-            return "-";
-        }
-        double a = Math.abs(v);
-        if (a != 0 && (a >= 1e7 || a < 1e-3)) {
-            return sci(v);
-        }
-        return String.format(Locale.ROOT, a >= 100 ? "%.1f" : a >= 1 ? "%.3f" : "%.4f", v);
+        return Numbers.format(v);
     }
 
     static String sci(Double v) {
-        return v == null ? "-" : String.format(Locale.ROOT, "%.4g", v);
-    }
-
-    static String sci(long v) {
-        return String.format(Locale.ROOT, "%.4g", (double) v);
+        return v == null ? Numbers.UNKNOWN : String.format(Locale.ROOT, "%." + (Numbers.SIGNIFICANT - 1) + "e", v);
     }
 }

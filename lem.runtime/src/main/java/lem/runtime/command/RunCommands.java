@@ -96,9 +96,16 @@ public class RunCommands {
         if (o.flag("--dry-run")) {
             return plan(loaded, services);
         }
-        out.printf("lem run %s: %s on %s (%s), %s, %d cycle(s)%n", loaded.file(), c.model().name(),
-                services.backend().name(), c.backend().device(), energyText(c, services), c.cycles());
-        Execution execution = execute(loaded, services, new PrintedProgress(out));
+        out.println(TableFormat.wrap(String.format("lem run %s: %s on %s (%s), %s, %d cycle(s)", loaded.file(),
+                c.model().name(), services.backend().name(), c.backend().device(), energyText(c, services), c.cycles()),
+                "  "));
+        ConsoleProgress progress = ConsoleProgress.forConsole(out);
+        Execution execution;
+        try {
+            execution = execute(loaded, services, progress);
+        } finally {
+            progress.finish();
+        }
         RunOutcome outcome = execution.outcome();
         InterruptKey key = execution.key();
         String status = outcome.complete() ? "complete" : "INCOMPLETE: " + outcome.reason();
@@ -356,6 +363,7 @@ public class RunCommands {
         rows.add(List.of("cycles", String.valueOf(c.cycles())));
         rows.add(List.of("FLOPs chain", services.flopsStrategies().stream().map(PluginService::name).collect(Collectors.joining(" > "))));
         rows.add(List.of("output", workingDirectory().resolve(c.output().dir()).toString()));
+        rows.add(List.of("duration", DurationEstimate.describe(c, new ResultStore(workingDirectory().resolve(c.output().dir())))));
         return new ResultTables.Rows("Dry run: the config is valid; this is what would run", List.of("ITEM", "PLAN"), rows,
                 List.of());
     }
@@ -444,27 +452,5 @@ public class RunCommands {
         };
         context.addServiceListener(listener);
         return listener;
-    }
-
-    /** Progress lines: one per phase, one a second while measuring. */
-    static final class PrintedProgress implements RunProgress {
-        private final PrintStream out;
-
-        PrintedProgress(PrintStream out) {
-            this.out = out;
-        }
-
-        @Override
-        public void phase(String description) {
-            out.println("  [" + description + "]");
-        }
-
-        @Override
-        public void measuring(int cycle, int cycles, int done, int total, long elapsedNanos, double powerWatts,
-                boolean estimated) {
-            out.printf(Locale.ROOT, "  cycle %d/%d  requests %d/%d  %.1f s  %s%n", cycle, cycles, done, total,
-                    elapsedNanos / 1e9, Double.isNaN(powerWatts) ? "power n/a"
-                            : String.format(Locale.ROOT, "%.1f W%s", powerWatts, estimated ? " (estimate)" : ""));
-        }
     }
 }

@@ -141,7 +141,7 @@ public final class MetricsCalculator {
                 measured ? ratio(rawJoules, outputTokens) : null, measured ? ratio(rawJoules, totalTokens) : null,
                 measured ? ratio(adjustedJoules, outputTokens) : null, ratio(outputTokens, rawJoules),
                 ratio(totalTokens, rawJoules),
-                flops.metrics(rawJoules, outputTokens, totalTokens, warnings), peakMemory,
+                flops.metrics(rawJoules, outputTokens, totalTokens, warnings), peakMemory < 0 ? null : peakMemory,
                 throttling(throttlePeriods), List.copyOf(new LinkedHashSet<>(warnings)), steady.result());
     }
 

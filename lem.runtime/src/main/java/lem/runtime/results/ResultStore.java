@@ -202,8 +202,10 @@ public final class ResultStore {
         if (prefixed.size() == 1) {
             return ResultsDirectory.existing(resultsRoot, prefixed.get(0));
         }
-        List<String> nearest = prefixed.size() > 1 ? prefixed.stream().limit(5).toList()
-                : ids.stream().sorted(Comparator.comparingInt((String id) -> SpellingSuggestion.levenshtein(given, id))
+        if (prefixed.size() > 1) {
+            throw UnknownExperimentException.ambiguous(given, resultsRoot.toString(), prefixed.stream().sorted().toList());
+        }
+        List<String> nearest = ids.stream().sorted(Comparator.comparingInt((String id) -> SpellingSuggestion.levenshtein(given, id))
                         .thenComparing(Comparator.naturalOrder())).limit(3).toList();
         throw new UnknownExperimentException(given, resultsRoot.toString(), nearest);
     }

@@ -2,6 +2,8 @@ package lem.runtime.results;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * Every metric of a set of raw results: one cycle, or all complete cycles together (then the window
  * is the sum of the cycles' windows, energy and tokens are summed, and percentiles come from all
@@ -26,7 +28,7 @@ import java.util.List;
  * @param outputTokensPerJoule   output tokens / raw energy, or null
  * @param tokensPerJoule         (input + output tokens) / raw energy, or null
  * @param flops                  FLOPs, or null when not every process has them
- * @param peakDeviceMemoryBytes  highest peak of any process, or -1 when unknown
+ * @param peakDeviceMemoryBytes  highest peak of any process, or null (absent in result.json) when unknown
  * @param throttling             per cause
  * @param warnings               what makes these figures less sure
  * @param steadyState            the interval with the most requests in flight (no ramp-up or drain), or null
@@ -36,5 +38,6 @@ public record WorkloadMetrics(List<Integer> cycles, int processes, long requests
         Double totalTokensPerSecond, Double requestsPerSecond, LatencyMetrics latency, EnergyMetrics energy,
         PhaseEnergy phaseEnergy, Double joulesPerOutputToken, Double joulesPerToken,
         Double adjustedJoulesPerOutputToken, Double outputTokensPerJoule, Double tokensPerJoule, FlopsMetrics flops,
-        long peakDeviceMemoryBytes, List<ThrottleSummary> throttling, List<String> warnings, SteadyState steadyState) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) Long peakDeviceMemoryBytes, List<ThrottleSummary> throttling,
+        List<String> warnings, SteadyState steadyState) {
 }

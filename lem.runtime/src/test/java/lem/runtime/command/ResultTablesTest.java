@@ -1,6 +1,7 @@
 package lem.runtime.command;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -105,38 +106,42 @@ class ResultTablesTest {
         assertEquals("40 / 12", rows.get("tokens in / out").get(1));
         assertEquals("2.000", rows.get("measured time").get(1));
         assertEquals("2 cycle(s)", rows.get("measured time").get(3));
-        assertEquals("6.000", rows.get("throughput").get(1), "12 output tokens in 2 s");
+        assertEquals("6.00", rows.get("throughput").get(1), "12 output tokens in 2 s (with 26.00 total tokens/s)");
         // TTFT samples 10, 10, 20, 20 ms: mean 15, median 15, p90 and p99 20
-        assertEquals("15.000 / 15.000 / 20.000 / 20.000", rows.get("TTFT").get(1));
+        assertEquals("15.00 / 15.00 / 20.00 / 20.00", rows.get("TTFT").get(1));
         assertEquals("ms", rows.get("TTFT").get(2));
         assertEquals("5.000 / 5.000 / 5.000 / 5.000", rows.get("ITL").get(1));
+        assertEquals("raw gaps; trimmed mean n/a", rows.get("ITL").get(3), "3 tokens: no gap but the first and last");
         assertEquals("220.0", rows.get("energy").get(1));
         assertEquals("J", rows.get("energy").get(2));
         assertTrue(rows.get("energy").get(3).contains("nvml"));
         assertEquals("220.0", rows.get("energy, baseline-adjusted").get(1), "no baseline: adjusted equals raw");
-        assertEquals("18.333", rows.get("energy per output token").get(1), "220 J / 12 tokens");
+        assertEquals("18.33", rows.get("energy per output token").get(1), "220 J / 12 tokens");
+        assertEquals("adjusted 18.33", rows.get("energy per output token").get(3), "the same format as the value");
         assertEquals("-", rows.get("FLOPs").get(1));
-        assertEquals("unknown", rows.get("peak device memory").get(1));
+        assertEquals("n/a", rows.get("peak device memory").get(1), "-1 in the raw files means unknown");
+        assertEquals("", rows.get("peak device memory").get(2), "no unit after n/a");
+        assertNull(result.overall().peakDeviceMemoryBytes());
 
         List<String> footer = table.footer();
         assertTrue(footer.get(0).startsWith("The figures above are pooled over cycles"), footer.get(0));
         assertTrue(footer.get(1).startsWith("Across cycles, the mean of the per-cycle values (not the pooled figure)"),
                 footer.get(1));
         String energyLine = footer.stream().filter(l -> l.trim().startsWith("energy_raw_j ")).findFirst().orElseThrow();
-        double[] e = numbers(energyLine, "n=2  mean of cycles ([-\\d.]+) J  sd ([-\\d.]+)  CV ([-\\d.]+)  "
+        double[] e = numbers(energyLine, "n=2  mean of cycles ([-\\d.]+) J  sd ([-\\d.]+)  CV ([-\\d.]+)%  "
                 + "t-CI \\[([-\\d.]+), ([-\\d.]+)\\]  geomean ([-\\d.]+) log-CI \\[([-\\d.]+), ([-\\d.]+)\\]");
         double sd = Math.sqrt(200); // 100 and 120 J
         double half = T_975_1 * sd / Math.sqrt(2);
         assertEquals(110, e[0], 0.05);
-        assertEquals(sd, e[1], 0.001);
-        assertEquals(sd / 110, e[2], 0.0001);
-        assertEquals(110 - half, e[3], 0.01);
+        assertEquals(sd, e[1], 0.05, "shown with the mean's decimals");
+        assertEquals(100 * sd / 110, e[2], 0.01);
+        assertEquals(110 - half, e[3], 0.05);
         assertEquals(110 + half, e[4], 0.1);
         // ln 100 = 4.605170, ln 120 = 4.787492: mean 4.696331 (geomean sqrt(100 x 120) = 109.5445),
         // s_ln = 0.182322 / sqrt(2) = 0.128921, half width 12.706 x 0.128921 / sqrt(2) = 1.158308
         // -> [e^3.538023, e^5.854639] = [34.399, 348.849]
         assertEquals(109.5, e[5], 0.05);
-        assertEquals(34.399, e[6], 0.001);
+        assertEquals(34.399, e[6], 0.01);
         assertEquals(348.8, e[7], 0.05);
         // two cycles: said once for all metrics, not once per metric
         assertEquals(1, footer.stream().filter(l -> l.startsWith("warning: across cycles: only 2 cycles")).count(),
@@ -154,11 +159,12 @@ class ResultTablesTest {
         AggregatedResult result = aggregate(new long[] {10, 10}, new double[] {100, 100}, new long[] {1000, 3000});
         ResultTables.Rows table = ResultTables.summary(result, "complete", "d");
         List<String> throughput = rowsByMetric(table).get("throughput");
-        assertEquals("3.000", throughput.get(1));
+        assertEquals("3.00", throughput.get(1), "decimals shared with the row's larger total tokens/s");
         assertTrue(throughput.get(3).startsWith("pooled over cycles"), throughput.get(3));
         String line = table.footer().stream().filter(l -> l.trim().startsWith("output_tokens_per_s ")).findFirst()
                 .orElseThrow();
-        assertTrue(line.contains("mean of cycles 4.000 tokens/s"), line);
+        assertTrue(line.contains("mean of cycles 4.00 tokens/s"), line);
+        assertTrue(line.contains("geomean 3.464 log-CI [0.003224, 3722]"), "sqrt(6 x 2); each end of the log-CI on its own: " + line);
         // the t-interval [-21.4, 29.4] of a throughput: said once, naming the metrics it concerns
         String belowZero = table.footer().stream().filter(l -> l.contains("reaches 0 or below")).findFirst().orElseThrow();
         assertTrue(belowZero.startsWith("warning: across cycles (output_tokens_per_s, total_tokens_per_s, requests_per_s"),
@@ -193,7 +199,7 @@ class ResultTablesTest {
                         1057.7, -1194.6, 3310.0, 810.0, 790.0, 830.0, true)), List.of("models differ: x vs y")));
         assertEquals(List.of("METRIC", "UNIT", "A POOLED", "B POOLED", "B vs A", "A MEAN OF CYCLES [95% CI]",
                 "B MEAN OF CYCLES [95% CI]", "CIs OVERLAP"), table.headers());
-        assertEquals(List.of("output_tokens_per_s", "tokens/s", "708.7", "800.0", "+12.9%", "1057.7 [-1194.6, 3310.0]",
+        assertEquals(List.of("output_tokens_per_s", "tokens/s", "708.7", "800.0", "+12.9%", "1058 [-1195, 3310]",
                 "810.0 [790.0, 830.0]", "yes"), table.rows().get(0));
         assertTrue(table.footer().get(0).startsWith("A and B are pooled over cycles"), table.footer().toString());
         assertTrue(table.footer().contains("models differ: x vs y"), table.footer().toString());
@@ -215,24 +221,57 @@ class ResultTablesTest {
         String header = lines.get(1);
         int valueColumn = header.indexOf("VALUE");
         int unitColumn = header.indexOf("UNIT");
+        // a long HOW wraps within its column: its continuation lines are blank up to it
+        List<String> rowLines = lines.subList(3, 3 + lines.size() - 3).stream()
+                .filter(l -> !l.substring(0, Math.min(l.length(), unitColumn)).isBlank()).toList();
         for (int i = 0; i < table.rows().size(); i++) {
             List<String> row = table.rows().get(i);
-            String line = lines.get(3 + i);
+            String line = String.format("%-" + unitColumn + "s", rowLines.get(i));
             assertEquals(row.get(0), line.substring(0, valueColumn).stripTrailing(), line);
             assertEquals(row.get(1), line.substring(valueColumn, unitColumn).stripTrailing(), line);
         }
     }
 
     @Test
-    void numbersAreRoundedByMagnitudeAndGoScientificWhenHugeOrTiny() {
-        assertEquals("1234.6", ResultTables.num(1234.56));
-        assertEquals("12.346", ResultTables.num(12.3456));
+    void numbersHaveFourSignificantFiguresAndGoScientificWhenHugeOrTiny() {
+        assertEquals("1235", ResultTables.num(1234.56));
+        assertEquals("12.35", ResultTables.num(12.3456));
         assertEquals("0.1235", ResultTables.num(0.123456));
         assertEquals("1.235e+07", ResultTables.num(12_345_678.0));
         assertEquals("1.234e-05", ResultTables.num(0.00001234));
-        assertEquals("0.0000", ResultTables.num(0.0));
-        assertEquals("-", ResultTables.num(Double.NaN));
-        assertEquals("-", ResultTables.num((Double) null));
+        assertEquals("0", ResultTables.num(0.0));
+        assertEquals("n/a", ResultTables.num(Double.NaN));
+        assertEquals("n/a", ResultTables.num((Double) null));
+    }
+
+    @Test
+    void numbersShownTogetherShareTheLargestOnesFormat() {
+        // 16.781 and 269.1 were printed side by side with 3 and 1 decimals
+        assertEquals(List.of("16.8", "269.1"), List.of(Numbers.together(16.781, 269.1)));
+        // no row mixes scientific and plain notation
+        assertEquals(List.of("5.165e+09", "1.189e+06", "3.976e+09"), List.of(Numbers.together(5.165e9, 1.189e6, 3.976e9)));
+        assertEquals(List.of("913", "1369"), List.of(Numbers.together(912.7, 1369.0)));
+        assertEquals(List.of("n/a", "2.500"), List.of(Numbers.together(null, 2.5)));
+    }
+
+    @Test
+    void everyRowOfARealSummaryUsesOneNotationAndOneNumberOfDecimals() throws IOException {
+        AggregatedResult result = aggregate(new long[] {13, 27, 11}, new double[] {100.5, 1234.25, 9.75});
+        ResultTables.Rows table = ResultTables.summary(result, "complete", "d");
+        Pattern number = Pattern.compile("(?<![\\w.])-?\\d+(\\.\\d+)?(e[+-]\\d+)?(?![\\w.])");
+        for (List<String> row : table.rows()) {
+            String text = row.get(1) + " " + row.get(3);
+            // counts and formulas are no measured numbers: "3 cycle(s)", "(tokens - 1)", "max(0, ...)"
+            Matcher m = number.matcher(text.replaceAll("\\d+ cycle\\(s\\)|\\d+ (failed|period)|\\([^)]*\\)", ""));
+            java.util.Set<String> shapes = new java.util.TreeSet<>();
+            while (m.find()) {
+                String n = m.group();
+                shapes.add(n.contains("e") ? "scientific" : n.contains(".") ? n.substring(n.indexOf('.')).length() - 1 + " decimals" : "0 decimals");
+            }
+            if (!row.get(0).startsWith("tokens") && !row.get(0).equals("requests")) {
+                assertTrue(shapes.size() <= 1, row + " mixes " + shapes);
+            }
+        }
     }
 
     @Test

@@ -5,6 +5,7 @@ import static lem.runtime.results.Fixtures.S;
 import static lem.runtime.results.Fixtures.at;
 import static lem.runtime.results.Fixtures.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -92,8 +93,22 @@ class ResultStoreTest {
                 () -> store.load("llama-bf61"));
         assertEquals("llama-bf16", error.nearest().get(0));
         assertTrue(error.getMessage().startsWith("no experiment 'llama-bf61' in "), error.getMessage());
+    }
+
+    @Test
+    void anAmbiguousPrefixListsEveryCandidate() throws Exception {
+        experiment("llama-bf16", 100);
+        experiment("llama-int8", 100);
+        experiment("llama-fp8", 100);
+        experiment("gpt2-fp32", 100);
+        ResultStore store = new ResultStore(root);
         UnknownExperimentException ambiguous = assertThrows(UnknownExperimentException.class, () -> store.load("llama"));
-        assertEquals(List.of("llama-bf16", "llama-int8"), ambiguous.nearest());
+        assertEquals(List.of("llama-bf16", "llama-fp8", "llama-int8"), ambiguous.nearest());
+        assertTrue(ambiguous.getMessage().startsWith("'llama' is ambiguous: 3 experiments in "), ambiguous.getMessage());
+        assertTrue(ambiguous.getMessage().contains("start with it: llama-bf16, llama-fp8, llama-int8; give more of the id"),
+                ambiguous.getMessage());
+        assertFalse(ambiguous.getMessage().contains("no experiment"), ambiguous.getMessage());
+        assertEquals("llama-fp8", store.directory("llama-f").experimentId());
     }
 
     @Test
