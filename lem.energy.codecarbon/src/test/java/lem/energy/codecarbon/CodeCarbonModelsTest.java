@@ -10,6 +10,15 @@ import org.junit.jupiter.api.Test;
 class CodeCarbonModelsTest {
     private static final CpuPowerTable TABLE = CpuPowerTable.load();
 
+    /*
+     * Expected figures are CodeCarbon's published ones, not read back from lem's bundled copy:
+     * TDPs from github.com/mlco2/codecarbon codecarbon/data/hardware/cpu_power.csv (commit
+     * 75b4ca50f3fa337f1c31a574a6f5a177644031ad): "Intel Xeon Gold 6154,200", "AMD EPYC 7763,280",
+     * "Intel Core i7-8700K,95"; grid intensities from codecarbon/data/private_infra/global_energy_mix.json
+     * (commit 0963f17527d0a89262eb849946ca7af4d0f9434c, year 2021): "FRA" carbon_intensity 67.39,
+     * "USA" carbon_intensity 379.26.
+     */
+
     @Test
     void cpuModelNamesFromCpuinfoMatchCodeCarbonsTable() {
         assertTrue(TABLE.size() > 2000, "rows: " + TABLE.size());

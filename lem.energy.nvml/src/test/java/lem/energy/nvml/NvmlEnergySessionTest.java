@@ -85,6 +85,45 @@ class NvmlEnergySessionTest {
     }
 
     @Test
+    void aCounterFromZeroAndACounterThatDoesNotMoveAreBothTrusted() throws Exception {
+        // H100: 0 mJ at the start, 250 J later; P100 idle: its counter stays at 7000 mJ
+        FakeNvml.script(folder, String.join("\n",
+                "device 0 " + H100 + " NVIDIA H100 80GB HBM3",
+                "device 1 " + P100 + " Tesla P100-PCIE-16GB",
+                "energy " + H100 + " 0 250000",
+                "energy " + P100 + " 7000"));
+
+        Window window = measure(every(50), 3);
+
+        assertEquals(250.0, window.device(H100).energyJoules(), 1e-9);
+        assertEquals(EnergyMethod.COUNTER, window.device(H100).method());
+        assertEquals(0.0, window.device(P100).energyJoules(), 1e-9);
+        assertEquals(EnergyMethod.COUNTER, window.device(P100).method(), window.device(P100).note());
+        assertTrue(window.reading().warnings().isEmpty(), window.reading().warnings().toString());
+    }
+
+    @Test
+    void powerReadsThatFailMidWindowAreCountedInWarnings() throws Exception {
+        // field 186 answers, then fails twice (the GPU fell off the bus for a moment): the first
+        // failure falls back to nvmlDeviceGetPowerUsage (123 W), the second finds that failing too
+        FakeNvml.script(folder, String.join("\n",
+                "device 0 " + H100 + " NVIDIA H100 80GB HBM3",
+                "power_instant " + H100 + " 512000",
+                "power_instant_return " + H100 + " 0 15 15 0",
+                "power " + H100 + " 123000",
+                "power_return " + H100 + " 0 15 0"));
+
+        Window window = measure(every(10), 5);
+
+        List<Double> watts = window.of(H100).stream().map(PowerSample::powerWatts).collect(Collectors.toList());
+        assertEquals(List.of(512.0, 123.0, 512.0), watts.subList(0, 3), "the failed reading is skipped");
+        assertTrue(window.reading().warnings().contains(H100 + ": 1 power readings failed and were skipped"),
+                window.reading().warnings().toString());
+        assertTrue(window.reading().warnings().contains(H100 + ": field 186 POWER_INSTANT failed 2 times; those "
+                + "samples hold nvmlDeviceGetPowerUsage (a 1 s average on Hopper)"), window.reading().warnings().toString());
+    }
+
+    @Test
     void nvmlStaysInitialisedWhileTheWindowIsOpen() throws Exception {
         FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n");
 
@@ -108,7 +147,8 @@ class NvmlEnergySessionTest {
 
         DeviceEnergy energy = window.device(P100);
         assertEquals(EnergyMethod.POWER_INTEGRATION, energy.method());
-        assertTrue(energy.note().contains("energy counter is not supported"), energy.note());
+        assertTrue(energy.note().contains("energy counter is not supported on this GPU (Not Supported (3))"),
+                energy.note());
         assertTrue(window.of(P100).size() >= 20);
         // constant 250 W: the integral, held to the window's edges, is power x window exactly
         double windowSeconds = window.reading().durationNanos() / 1e9;
@@ -117,11 +157,12 @@ class NvmlEnergySessionTest {
 
     @Test
     void aCounterThatFailsAtTheWindowsEndIsReplacedByThePowerIntegral() throws Exception {
-        // start: 1000000 mJ, the 1 s read: 1100000 mJ (+100 J so far), then the board is lost (15):
-        // the stop read fails, so the delta would end a second early; the integral replaces it
+        // start: 0 mJ (a counter may start there), the 1 s read: 100000 mJ (+100 J so far), then the
+        // board is lost (15): the stop read fails, so the delta would end a second early; the
+        // integral replaces it
         FakeNvml.script(folder, String.join("\n",
                 "device 0 " + H100 + " NVIDIA H100 80GB HBM3",
-                "energy " + H100 + " 1000000 1100000",
+                "energy " + H100 + " 0 100000",
                 "energy_return " + H100 + " 0 0 15",
                 "power_instant " + H100 + " 300000"));
 
@@ -135,6 +176,8 @@ class NvmlEnergySessionTest {
         // constant 300 W held to the window's edges: 300 W x window, not the counter's 100 J
         assertEquals(300.0 * reading.durationNanos() / 1e9, energy.energyJoules(), 1e-6);
         assertTrue(energy.note().contains("could not be read at the window's end (GPU is lost (15))"), energy.note());
+        assertTrue(energy.note().contains("samples of field 186 POWER_INSTANT (nvmlDeviceGetFieldValues) every 10.0 ms"),
+                energy.note());
         assertTrue(reading.warnings().stream().anyMatch(w -> w.startsWith(H100 + ": the energy counter could not be read")),
                 reading.warnings().toString());
     }
