@@ -291,6 +291,12 @@ class CodeCarbonEnergySourceTest {
                 1e-18);
         assertEquals(first.energyJoules() / J_PER_KWH * 1.1, Double.parseDouble(row.get("energy_consumed")), 1e-18);
         assertEquals(seconds(first), Double.parseDouble(row.get("duration")), 1e-9);
+        // powers as CodeCarbon writes them: watts over the window (Gold 6154 at 200 W x 0.5, 4 DIMMs x 5 W)
+        assertEquals(100.0, Double.parseDouble(row.get("cpu_power")), 1e-6);
+        assertEquals(20.0, Double.parseDouble(row.get("ram_power")), 1e-9);
+        assertEquals(0.0, Double.parseDouble(row.get("gpu_power")), 0);
+        assertEquals(Double.parseDouble(row.get("emissions")) / seconds(first),
+                Double.parseDouble(row.get("emissions_rate")), 1e-12);
         assertEquals(results.resolve("emissions.csv").toString(), first.facts().get("emissions_csv"));
     }
 

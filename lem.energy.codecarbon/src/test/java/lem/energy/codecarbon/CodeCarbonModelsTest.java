@@ -53,6 +53,16 @@ class CodeCarbonModelsTest {
         assertEquals(8, RamPowerModel.estimateDimmCount(128));
         assertEquals(8, RamPowerModel.estimateDimmCount(512)); // 64 GB DIMMs
         assertEquals(16, RamPowerModel.estimateDimmCount(2048)); // 128 GB DIMMs
+        // the tiers' upper ends belong to them, as in CodeCarbon's RAM._estimate_dimm_count
+        // ("if total_gb <= 2: return 1", "<= 16: 2", "<= 32: 4", "<= 64: 4", "<= 128: 8")
+        assertEquals(1, RamPowerModel.estimateDimmCount(2.0));
+        assertEquals(2, RamPowerModel.estimateDimmCount(2.5));
+        assertEquals(2, RamPowerModel.estimateDimmCount(16.0));
+        assertEquals(4, RamPowerModel.estimateDimmCount(16.5));
+        assertEquals(4, RamPowerModel.estimateDimmCount(64.0));
+        assertEquals(8, RamPowerModel.estimateDimmCount(64.5));
+        assertEquals(8, RamPowerModel.estimateDimmCount(128.0));
+        assertEquals(9, RamPowerModel.estimateDimmCount(136)); // 16 GB DIMMs (16 <= 136 / 8 = 17): ceil(8.5)
 
         assertEquals(10.0, RamPowerModel.powerWatts(1, false), 1e-12); // floor: two DIMMs' worth
         assertEquals(20.0, RamPowerModel.powerWatts(4, false), 1e-12);
