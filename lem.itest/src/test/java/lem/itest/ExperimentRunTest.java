@@ -92,6 +92,12 @@ class ExperimentRunTest {
         // the backend sleeps a token gap before every token: no first token comes sooner
         double ttftMeanMs = overall.path("latency").path("ttft_ms").path("mean").asDouble();
         assertTrue(ttftMeanMs >= ExperimentRuns.TOKEN_GAP_NANOS / 1e6, "TTFT mean " + ttftMeanMs + " ms");
+        // and the first token comes before the rest: each request sleeps a gap before each of its
+        // other tokens too, so its end comes at least (tokens - 1) gaps after its first token
+        double e2eMeanMs = overall.path("latency").path("e2e_ms").path("mean").asDouble();
+        double laterTokensMs = (ExperimentRuns.TOKENS_PER_REQUEST - 1) * ExperimentRuns.TOKEN_GAP_NANOS / 1e6;
+        assertTrue(ttftMeanMs <= e2eMeanMs - laterTokensMs,
+                "TTFT mean " + ttftMeanMs + " ms, end to end " + e2eMeanMs + " ms");
         // the stored energy is what the meter's counter measured in the two measurement windows
         List<EnergyReading> readings = runs.meter.readings;
         double measuredJoules = readings.subList(readings.size() - 2, readings.size()).stream()
@@ -192,6 +198,47 @@ class ExperimentRunTest {
         shell.run("lem:aggregate " + experiment.getFileName() + " --dir " + root);
         assertArrayEquals(before, Files.readAllBytes(experiment.resolve("result.json")));
         assertEquals(1, ExperimentRuns.json(experiment.resolve("result.json")).path("cycles_measured").asInt());
+    }
+
+    @Test
+    void energySourceFailingToStartInTheSecondCycleKeepsTheFirstAndEndsIncomplete(TestInfo test) throws Exception {
+        ExperimentRuns runs = runs(test, ExperimentRuns.pacedBackend());
+        Path config = runs.write("exp.yaml", runs.config(3));
+        Path[] firstRaw = new Path[1];
+        // the meter breaks once cycle 1's raw file is written: cycle 2's window cannot open
+        runs.meter.failingToStartWhen(() -> {
+            try {
+                if (firstRaw[0] == null && Files.isDirectory(runs.resultsRoot)) {
+                    firstRaw[0] = runs.onlyExperiment().resolve("raw/cycle_1/process_0.json");
+                }
+            } catch (java.io.IOException | AssertionError notYet) {
+                return false;
+            }
+            return firstRaw[0] != null && Files.isRegularFile(firstRaw[0]);
+        });
+
+        Shell.Outcome run = new Shell(processor).execute("lem:run " + config);
+
+        assertInstanceOf(CommandFailure.class, run.failure(), run.transcript());
+        String message = run.failure().getMessage();
+        assertTrue(message.contains("incomplete") && message.contains(SimulatedPowerMeter.START_FAULT), message);
+        Path experiment = runs.onlyExperiment();
+        JsonNode first = ExperimentRuns.json(experiment.resolve("raw/cycle_1/process_0.json"));
+        assertTrue(first.path("complete").asBoolean(), "cycle 1 was measured before the fault");
+        assertEquals(ExperimentRuns.REQUESTS_PER_CYCLE, first.path("requests").size());
+        Path second = experiment.resolve("raw/cycle_2/process_0.json");
+        assertTrue(!Files.exists(second) || !ExperimentRuns.json(second).path("complete").asBoolean(),
+                "cycle 2 never opened its window, so it is not a complete cycle");
+        assertFalse(Files.exists(experiment.resolve("raw/cycle_3")), "nothing after the failed cycle");
+        JsonNode status = ExperimentRuns.json(experiment.resolve("status.json"));
+        assertEquals("INCOMPLETE", status.path("state").asText().toUpperCase(), status.toString());
+        assertTrue(status.path("reason").asText().contains(SimulatedPowerMeter.START_FAULT), status.toString());
+        // the result holds cycle 1 and nothing else: its requests, and the meter's one cycle reading
+        JsonNode result = ExperimentRuns.json(experiment.resolve("result.json"));
+        assertEquals(1, result.path("cycles_measured").asInt(), result.toString());
+        assertEquals(ExperimentRuns.REQUESTS_PER_CYCLE, result.path("overall").path("requests").asInt());
+        assertTrue(result.path("overall").path("energy").path("raw_joules").asDouble() > 0);
+        assertHostRunning();
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.regex.Pattern;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.junit.jupiter.api.Test;
@@ -46,22 +47,23 @@ class PluginServicesTest {
         assertTrue(out.contains("lem.flops") && out.contains("ACTIVE") && out.contains("high"), out);
     }
 
+    /** lem's three energy bundles each register a source; other tests may add their own. */
+    @InjectService(cardinality = 3, timeout = 10_000)
+    ServiceAware<EnergySource> energySources;
+
     @Test
     void lemEnergyListsEverySourceWithAvailability() throws Exception {
         String out = new Shell(processor).run("lem:energy");
         assertTrue(out.contains("AVAILABLE") && out.contains("REASON"), out);
         for (String source : List.of("nvml", "rapl", "codecarbon")) {
-            if (registered(source)) {
-                assertTrue(out.contains(source), source + " missing from\n" + out);
-            }
+            EnergySource service = energySources.getServices().stream()
+                    .filter(s -> source.equals(s.info().name())).findFirst()
+                    .orElseThrow(() -> new AssertionError("no energy source '" + source + "' registered"));
+            // the row: name, what its probe says here, measured or estimate, ..., its bundle
+            String row = "(?m)^\\s*" + source + "\\s+" + (service.probe().available() ? "yes" : "no") + "\\s+"
+                    + (service.info().estimate() ? "estimate" : "measured") + "\\s.*lem\\.energy\\." + source + "\\s.*$";
+            assertTrue(Pattern.compile(row).matcher(out).find(), source + " row missing or wrong in\n" + out);
         }
-    }
-
-    @InjectService(cardinality = 0)
-    ServiceAware<EnergySource> energySources;
-
-    private boolean registered(String source) {
-        return energySources.getServiceReferences().stream().anyMatch(r -> source.equals(r.getProperty(EnergySource.NAME)));
     }
 
     private static int ranking(ServiceReference<?> r) {

@@ -42,6 +42,8 @@ final class SimulatedPowerMeter implements EnergySource {
     private long counterNanos = System.nanoTime();
     /** Every reading a session returned, oldest first. */
     final List<EnergyReading> readings = new CopyOnWriteArrayList<>();
+    /** When true, {@link #start} refuses as a meter whose device failed does. */
+    private volatile BooleanSupplier failsToStart = () -> false;
 
     SimulatedPowerMeter(String name, BooleanSupplier busy) {
         this.name = name;
@@ -70,8 +72,19 @@ final class SimulatedPowerMeter implements EnergySource {
         return counterJoules;
     }
 
+    /** From when {@code condition} holds, every start fails with {@link #START_FAULT}. */
+    SimulatedPowerMeter failingToStartWhen(BooleanSupplier condition) {
+        this.failsToStart = condition;
+        return this;
+    }
+
+    static final String START_FAULT = "simulated meter fault: the counter did not answer at the window's start";
+
     @Override
     public EnergySession start(SessionSettings settings) throws EnergyException {
+        if (failsToStart.getAsBoolean()) {
+            throw new EnergyException(START_FAULT);
+        }
         return new Session(settings.sampleIntervalNanos());
     }
 

@@ -32,6 +32,7 @@ import lem.api.energy.PowerSample;
 import lem.api.energy.Probe;
 import lem.api.energy.SessionSettings;
 import lem.api.energy.SourceInfo;
+import lem.energy.nvml.FakeNvml;
 import lem.energy.rapl.RaplEnergySource;
 
 class CodeCarbonEnergySourceTest {
@@ -99,7 +100,8 @@ class CodeCarbonEnergySourceTest {
 
         double s = seconds(reading);
         Map<String, DeviceEnergy> devices = byId(reading);
-        // Gold 6154: 200 W TDP x 0.5; 4 DIMMs x 5 W.
+        // Gold 6154: 200 W TDP x 0.5; 4 DIMMs x 5 W. 200 W and France's 67.39 g/kWh are CodeCarbon's
+        // published figures (cpu_power.csv and global_energy_mix.json: see CodeCarbonModelsTest)
         assertEquals(100.0 * s, devices.get("cpu").energyJoules(), 1e-9);
         assertEquals(EnergyMethod.ESTIMATE, devices.get("cpu").method());
         assertEquals(20.0 * s, devices.get("ram").energyJoules(), 1e-9);
@@ -239,19 +241,42 @@ class CodeCarbonEnergySourceTest {
                 reading.warnings().toString());
     }
 
+    /**
+     * The GPU figure comes from the real NVML source over the gcc-built fake libnvidia-ml. The
+     * counter reads 1000000 mJ for the probe CodeCarbon's start makes and at the NVML window's
+     * start, then 1360000 mJ: the GPU used 360 J. After each edge NVML polls the counter for its
+     * next step (here it never steps again, so each search ends after its 250 ms, a read a ms).
+     */
     @Test
     void gpuEnergyFromTheNvmlSourceIsIncluded() throws Exception {
-        source.nvml = new FixedGpuSource("GPU-8f1c0000-0000-0000-0000-000000000001", 360.0);
+        String h100 = "GPU-8f11f9a4-93f6-3d34-07a4-302555b6dd1e";
+        String script = "device 0 " + h100 + " NVIDIA H100 80GB HBM3\n"
+                + "energy " + h100 + " 1000000 1000000 1360000\n";
+        FakeNvml.script(tmp, script);
+        source.nvml = FakeNvml.source();
+        Path results = tmp.resolve("results/gpu");
+        assertTrue(source.probe().reason().contains("GPU from NVML (1 GPUs)"), source.probe().reason());
+        FakeNvml.script(tmp, script); // the counter afresh, its reads counted from here
+
         EnergySession session = source.start(options(Map.of("cpu_power_model", "constant", "pue", 1.2,
-                "country_iso_code", "DEU")));
+                "country_iso_code", "DEU", "output_dir", results.toString())));
         EnergyReading reading = session.stop();
 
-        DeviceEnergy gpu = byId(reading).get("GPU-8f1c0000-0000-0000-0000-000000000001");
-        assertEquals(360.0, gpu.energyJoules(), 0);
+        long reads = FakeNvml.calls("energy");
+        assertTrue(reads >= 4 && reads <= 4 + 3 * 250, "probe, window start and stop, and the edge searches: " + reads);
+        DeviceEnergy gpu = byId(reading).get(h100);
+        assertEquals(360.0, gpu.energyJoules(), 1e-9);
         assertEquals(EnergyDomain.GPU, gpu.domain());
+        assertEquals(EnergyMethod.COUNTER, gpu.method());
+        assertEquals(0, FakeNvml.initDepth(), "the NVML session inside CodeCarbon's was closed");
+        // Germany's 365.477 g/kWh: CodeCarbon's global_energy_mix.json (commit 0963f175, "DEU")
         double s = seconds(reading);
         double kwh = (100 * s + 20 * s + 360.0) / J_PER_KWH * 1.2;
         assertEquals(kwh * 365.477 / 1000, Double.parseDouble(reading.facts().get("emissions_kg_co2")), 1e-15);
+        Map<String, String> row = EmissionsCsvWriter.readRows(results.resolve("emissions.csv")).get(0);
+        assertEquals(360.0 * 1.2 / J_PER_KWH, Double.parseDouble(row.get("gpu_energy")), 1e-18, "PUE 1.2 applies to the column");
+        assertEquals("1", row.get("gpu_count"));
+        assertTrue(row.get("gpu_model").contains("NVIDIA H100 80GB HBM3"), row.get("gpu_model"));
     }
 
     @Test
@@ -281,6 +306,12 @@ class CodeCarbonEnergySourceTest {
         assertEquals(Double.parseDouble(row.get("energy_consumed")), Double.parseDouble(row.get("cpu_energy"))
                 + Double.parseDouble(row.get("gpu_energy")) + Double.parseDouble(row.get("ram_energy")), 1e-18);
         assertEquals(seconds(first), Double.parseDouble(row.get("duration")), 1e-9);
+        // powers as CodeCarbon writes them: watts over the window (Gold 6154 at 200 W x 0.5, 4 DIMMs x 5 W)
+        assertEquals(100.0, Double.parseDouble(row.get("cpu_power")), 1e-6);
+        assertEquals(20.0, Double.parseDouble(row.get("ram_power")), 1e-9);
+        assertEquals(0.0, Double.parseDouble(row.get("gpu_power")), 0);
+        assertEquals(Double.parseDouble(row.get("emissions")) / seconds(first),
+                Double.parseDouble(row.get("emissions_rate")), 1e-12);
         assertEquals(results.resolve("emissions.csv").toString(), first.facts().get("emissions_csv"));
         // the end of the window, with its time zone: parsing needs the offset and lands within the test's time
         java.time.OffsetDateTime end = java.time.OffsetDateTime.parse(row.get("timestamp"));

@@ -10,6 +10,15 @@ import org.junit.jupiter.api.Test;
 class CodeCarbonModelsTest {
     private static final CpuPowerTable TABLE = CpuPowerTable.load();
 
+    /*
+     * Expected figures are CodeCarbon's published ones, not read back from lem's bundled copy:
+     * TDPs from github.com/mlco2/codecarbon codecarbon/data/hardware/cpu_power.csv (commit
+     * 75b4ca50f3fa337f1c31a574a6f5a177644031ad): "Intel Xeon Gold 6154,200", "AMD EPYC 7763,280",
+     * "Intel Core i7-8700K,95"; grid intensities from codecarbon/data/private_infra/global_energy_mix.json
+     * (commit 0963f17527d0a89262eb849946ca7af4d0f9434c, year 2021): "FRA" carbon_intensity 67.39,
+     * "USA" carbon_intensity 379.26.
+     */
+
     @Test
     void cpuModelNamesFromCpuinfoMatchCodeCarbonsTable() {
         assertTrue(TABLE.size() > 2000, "rows: " + TABLE.size());
@@ -44,6 +53,16 @@ class CodeCarbonModelsTest {
         assertEquals(8, RamPowerModel.estimateDimmCount(128));
         assertEquals(8, RamPowerModel.estimateDimmCount(512)); // 64 GB DIMMs
         assertEquals(16, RamPowerModel.estimateDimmCount(2048)); // 128 GB DIMMs
+        // the tiers' upper ends belong to them, as in CodeCarbon's RAM._estimate_dimm_count
+        // ("if total_gb <= 2: return 1", "<= 16: 2", "<= 32: 4", "<= 64: 4", "<= 128: 8")
+        assertEquals(1, RamPowerModel.estimateDimmCount(2.0));
+        assertEquals(2, RamPowerModel.estimateDimmCount(2.5));
+        assertEquals(2, RamPowerModel.estimateDimmCount(16.0));
+        assertEquals(4, RamPowerModel.estimateDimmCount(16.5));
+        assertEquals(4, RamPowerModel.estimateDimmCount(64.0));
+        assertEquals(8, RamPowerModel.estimateDimmCount(64.5));
+        assertEquals(8, RamPowerModel.estimateDimmCount(128.0));
+        assertEquals(9, RamPowerModel.estimateDimmCount(136)); // 16 GB DIMMs (16 <= 136 / 8 = 17): ceil(8.5)
 
         assertEquals(10.0, RamPowerModel.powerWatts(1, false), 1e-12); // floor: two DIMMs' worth
         assertEquals(20.0, RamPowerModel.powerWatts(4, false), 1e-12);

@@ -4,7 +4,6 @@ import static lem.energy.nvml.NvmlProbeTest.H100;
 import static lem.energy.nvml.NvmlProbeTest.P100;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +85,46 @@ class NvmlEnergySessionTest {
     }
 
     @Test
+    void aCounterFromZeroAndACounterThatDoesNotMoveAreBothTrusted() throws Exception {
+        // H100: 0 mJ at the start, 250 J later; P100 idle: its counter stays at 7000 mJ
+        FakeNvml.script(folder, String.join("\n",
+                "device 0 " + H100 + " NVIDIA H100 80GB HBM3",
+                "device 1 " + P100 + " Tesla P100-PCIE-16GB",
+                "energy " + H100 + " 0 250000",
+                "energy " + P100 + " 7000"));
+
+        Window window = measure(every(50), 3);
+
+        assertEquals(250.0, window.device(H100).energyJoules(), 1e-9);
+        assertEquals(EnergyMethod.COUNTER, window.device(H100).method());
+        assertEquals(0.0, window.device(P100).energyJoules(), 1e-9);
+        assertEquals(EnergyMethod.COUNTER, window.device(P100).method(), window.device(P100).note());
+        assertTrue(window.reading().warnings().stream().noneMatch(w -> w.contains("energy counter")),
+                window.reading().warnings().toString());
+    }
+
+    @Test
+    void powerReadsThatFailMidWindowAreCountedInWarnings() throws Exception {
+        // field 186 answers, then fails twice (the GPU fell off the bus for a moment): the first
+        // failure falls back to nvmlDeviceGetPowerUsage (123 W), the second finds that failing too
+        FakeNvml.script(folder, String.join("\n",
+                "device 0 " + H100 + " NVIDIA H100 80GB HBM3",
+                "power_instant " + H100 + " 512000",
+                "power_instant_return " + H100 + " 0 15 15 0",
+                "power " + H100 + " 123000",
+                "power_return " + H100 + " 0 15 0"));
+
+        Window window = measure(every(10), 5);
+
+        List<Double> watts = window.of(H100).stream().map(PowerSample::powerWatts).collect(Collectors.toList());
+        assertEquals(List.of(512.0, 123.0, 512.0), watts.subList(0, 3), "the failed reading is skipped");
+        assertTrue(window.reading().warnings().contains(H100 + ": 1 power readings failed and were skipped"),
+                window.reading().warnings().toString());
+        assertTrue(window.reading().warnings().contains(H100 + ": field 186 POWER_INSTANT failed 2 times; those "
+                + "samples hold nvmlDeviceGetPowerUsage (a 1 s average on Hopper)"), window.reading().warnings().toString());
+    }
+
+    @Test
     void nvmlStaysInitialisedWhileTheWindowIsOpen() throws Exception {
         FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n");
 
@@ -109,11 +148,76 @@ class NvmlEnergySessionTest {
 
         DeviceEnergy energy = window.device(P100);
         assertEquals(EnergyMethod.POWER_INTEGRATION, energy.method());
-        assertTrue(energy.note().contains("energy counter is not supported"), energy.note());
+        assertTrue(energy.note().contains("energy counter is not supported on this GPU (Not Supported (3))"),
+                energy.note());
         assertTrue(window.of(P100).size() >= 20);
         // constant 250 W: the integral, held to the window's edges, is power x window exactly
         double windowSeconds = window.reading().durationNanos() / 1e9;
         assertEquals(250.0 * windowSeconds, energy.energyJoules(), 1e-6, "the integral covers the whole window");
+    }
+
+    @Test
+    void aCounterThatFailsAtTheWindowsEndIsReplacedByThePowerIntegral() throws Exception {
+        // start: 0 mJ (a counter may start there), the 1 s read: 100000 mJ (+100 J so far), then the
+        // board is lost (15): the stop read fails, so the delta would end a second early; the
+        // integral replaces it
+        FakeNvml.script(folder, String.join("\n",
+                "device 0 " + H100 + " NVIDIA H100 80GB HBM3",
+                "energy " + H100 + " 0 100000",
+                "energy_return " + H100 + " 0 0 15",
+                "power_instant " + H100 + " 300000"));
+
+        EnergySession session = FakeNvml.source().start(every(10));
+        Thread.sleep(1300);
+        EnergyReading reading = session.stop();
+
+        assertEquals("2", reading.facts().get("energy_counter_reads"), "the start and the 1 s read answered");
+        DeviceEnergy energy = reading.devices().get(0);
+        assertEquals(EnergyMethod.POWER_INTEGRATION, energy.method());
+        // constant 300 W held to the window's edges: 300 W x window, not the counter's 100 J
+        assertEquals(300.0 * reading.durationNanos() / 1e9, energy.energyJoules(), 1e-6);
+        assertTrue(energy.note().contains("could not be read at the window's end (GPU is lost (15))"), energy.note());
+        assertTrue(energy.note().contains("samples of field 186 POWER_INSTANT (nvmlDeviceGetFieldValues) every 10.0 ms"),
+                energy.note());
+        assertTrue(reading.warnings().stream().anyMatch(w -> w.startsWith(H100 + ": the energy counter could not be read")),
+                reading.warnings().toString());
+    }
+
+    @Test
+    void powerThatVariesWithinTheWindowIsIntegratedAsTrapezoids() throws Exception {
+        // no counter; power climbs 100 W per sample from 100 W to 4000 W, then stays there
+        StringBuilder watts = new StringBuilder();
+        for (int step = 1; step <= 40; step++) {
+            watts.append(' ').append(step * 100_000);
+        }
+        FakeNvml.script(folder, String.join("\n",
+                "device 0 " + P100 + " Tesla P100-PCIE-16GB",
+                "energy_return " + P100 + " 3",
+                "power_instant " + P100 + watts));
+
+        Window window = measure(every(10), 20);
+
+        List<PowerSample> samples = window.of(P100);
+        assertEquals(100.0, samples.get(0).powerWatts(), 1e-9);
+        assertEquals(200.0, samples.get(1).powerWatts(), 1e-9);
+        // by hand: the first reading held from the window's start to the first sample, the mean of
+        // each neighbouring pair over the time between them, the last reading held to the end
+        EnergyReading reading = window.reading();
+        PowerSample first = samples.get(0);
+        PowerSample last = samples.get(samples.size() - 1);
+        double expected = first.powerWatts() * (first.timestampNanos() - reading.startNanos()) / 1e9
+                + last.powerWatts() * (reading.endNanos() - last.timestampNanos()) / 1e9;
+        double leftRectangles = expected;
+        for (int i = 1; i < samples.size(); i++) {
+            double seconds = (samples.get(i).timestampNanos() - samples.get(i - 1).timestampNanos()) / 1e9;
+            expected += (samples.get(i - 1).powerWatts() + samples.get(i).powerWatts()) / 2 * seconds;
+            leftRectangles += samples.get(i - 1).powerWatts() * seconds;
+        }
+        DeviceEnergy energy = window.device(P100);
+        assertEquals(EnergyMethod.POWER_INTEGRATION, energy.method());
+        assertEquals(expected, energy.energyJoules(), 1e-6);
+        // with 100 W steps every 10 ms the rectangles miss about 0.5 J per step: the test can tell them apart
+        assertTrue(expected - leftRectangles > 0.1 * samples.size() / 2, expected + " vs " + leftRectangles);
     }
 
     @Test
@@ -374,7 +478,7 @@ class NvmlEnergySessionTest {
 
         long[] intervals = session.sampler().intervalsNanos();
         Arrays.sort(intervals);
-        assertNotNull(reading);
+        assertTrue(reading.durationNanos() >= TimeUnit.MILLISECONDS.toNanos(1000), reading.durationNanos() + " ns");
         assertTrue(intervals.length >= 10, "intervals: " + intervals.length);
         long median = SamplerCost.percentile(intervals, 0.5);
         // a loose band: this checks the interval setting is used, not timing precision on a busy

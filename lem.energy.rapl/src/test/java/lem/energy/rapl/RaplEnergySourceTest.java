@@ -122,6 +122,33 @@ class RaplEnergySourceTest {
         assertEquals(0.0, devices.get("package-0").energyJoules(), 1e-9);
     }
 
+    /**
+     * A DRAM sub-zone takes its own package's name, not the first package's; a package zone
+     * without a name gives "package-<index>-dram"; a top-level DRAM zone is "dram-<index>".
+     */
+    @Test
+    void dramZonesAreNamedAfterThePackageTheyBelongTo() throws Exception {
+        FakePowercapTree tree = new FakePowercapTree(root);
+        tree.zone("intel-rapl:0", "package-0", 0);
+        tree.zone("intel-rapl:1", "package-1", 0);
+        tree.zone("intel-rapl:1/intel-rapl:1:0", "dram", 0);
+        tree.zone("intel-rapl:2", "dram", 0);
+        tree.zone("intel-rapl:3", "", 0);
+        tree.zone("intel-rapl:3/intel-rapl:3:0", "dram", 0);
+
+        EnergySession session = source().start(SETTINGS);
+        tree.setEnergy("intel-rapl:1/intel-rapl:1:0", 3_000_000);
+        tree.setEnergy("intel-rapl:2", 1_500_000);
+        tree.setEnergy("intel-rapl:3/intel-rapl:3:0", 500_000);
+        Map<String, DeviceEnergy> devices = byId(session.stop());
+
+        assertEquals(Set.of("package-0", "package-1", "package-1-dram", "dram-2", "package-3-dram"), devices.keySet());
+        assertEquals(3.0, devices.get("package-1-dram").energyJoules(), 1e-9);
+        assertEquals(1.5, devices.get("dram-2").energyJoules(), 1e-9);
+        assertEquals(0.5, devices.get("package-3-dram").energyJoules(), 1e-9);
+        assertEquals(EnergyDomain.DRAM, devices.get("dram-2").domain());
+    }
+
     @Test
     void psysIsNotAddedToThePackagesItContains() throws Exception {
         FakePowercapTree tree = new FakePowercapTree(root);

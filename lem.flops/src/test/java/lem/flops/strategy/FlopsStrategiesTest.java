@@ -78,6 +78,29 @@ class FlopsStrategiesTest {
     }
 
     @Test
+    void countedTakesZeroFlopsWhenNoTokenRan() {
+        FlopsEstimate estimate = present(counted.estimate(model(1160, tinyLlama()),
+                new Workload(List.of(), Optional.of(new ExecutedOperations(0, 0, "")))));
+        assertEquals(0, estimate.prefillFlops() + estimate.decodeFlops());
+    }
+
+    /** Mistral's sliding window is counted as dense attention: said when a request outgrows it. */
+    @Test
+    void analyticalNotesASlidingWindowOnlyWhenARequestOutgrowsIt() {
+        Map<String, Object> config = tinyLlama();
+        config.put("model_type", "mistral");
+        config.put("sliding_window", 5);
+        // the longest request holds 3 prompt + 3 generated = 6 keys: more than the window's 5
+        FlopsEstimate outgrown = present(analytical.estimate(model(0, config), workload(Optional.empty())));
+        assertTrue(outgrown.notes().contains("sliding-window attention (5 tokens) counted as dense attention over "
+                + "all 6 keys of the longest request"), outgrown.notes().toString());
+
+        config.put("sliding_window", 6);
+        FlopsEstimate within = present(analytical.estimate(model(0, config), workload(Optional.empty())));
+        assertFalse(within.notes().stream().anyMatch(note -> note.contains("sliding-window")), within.notes().toString());
+    }
+
+    @Test
     void analyticalSumsRequestsFromTheConfig() {
         FlopsEstimate estimate = present(analytical.estimate(model(0, tinyLlama()), workload(Optional.empty())));
         assertEquals("analytical", estimate.strategy());

@@ -67,7 +67,8 @@ class AggregatorTest {
         assertEquals(5 * S, overall.windowNanos()); // 0 s to 5 s
         assertEquals(1.0, overall.outputTokensPerSecond(), EPS);
         assertEquals(700.0, overall.energy().rawJoules(), EPS); // GPU-0 once (400) + GPU-1 (300)
-        assertEquals(400.0 - 70 * 4 + 300.0, overall.energy().adjustedJoules(), EPS);
+        // GPU-0 less its 70 W idle over process 0's 4 s window (400 - 280 = 120), GPU-1 without baseline 300
+        assertEquals(420.0, overall.energy().adjustedJoules(), EPS);
         assertEquals(200.0, overall.latency().ttftMs().mean(), EPS); // 100 and 300 ms
         assertTrue(result.warnings().stream().anyMatch(w -> w.contains("GPU GPU-0 was reported by process 0 and by "
                 + "process(es) [1]")), result.warnings().toString());
@@ -144,15 +145,18 @@ class AggregatorTest {
 
         MetricStatistics throughput = result.statistic("output_tokens_per_s");
         assertEquals(List.of(5.0, 2.5, 2.0), throughput.values());
-        // mean 3.1667, s = sqrt(((1.8333)^2 + (0.6667)^2 + (1.1667)^2) / 2) = 1.6073, half = 4.303 x s / sqrt(3)
-        double mean = 9.5 / 3;
-        double s = Math.sqrt((Math.pow(5 - mean, 2) + Math.pow(2.5 - mean, 2) + Math.pow(2 - mean, 2)) / 2);
-        assertEquals(1.6073, s, 1e-4);
-        assertEquals(mean, throughput.mean(), EPS);
-        assertEquals(mean - 4.303 * s / Math.sqrt(3), throughput.ciLow(), 1e-3);
-        assertEquals(30.0, result.overall().outputTokens());
+        // by hand: mean 9.5 / 3 = 3.166667; s = sqrt((1.833333^2 + 0.666667^2 + 1.166667^2) / 2)
+        // = sqrt(186 / 72) = 1.607275; t(0.975, 2 df) = 4.302653 (t table); half width
+        // 4.302653 x 1.607275 / sqrt(3) = 3.992693: the interval is -0.826026 .. 7.159359
+        assertEquals(3.166667, throughput.mean(), 1e-6);
+        assertEquals(1.607275, throughput.stdDev(), 1e-6);
+        assertEquals(4.302653, throughput.tValue(), 1e-6);
+        assertEquals(-0.826026, throughput.ciLow(), 1e-6);
+        assertEquals(7.159359, throughput.ciHigh(), 1e-6);
+        assertEquals(30, result.overall().outputTokens());
         assertEquals(600.0, result.overall().energy().rawJoules(), EPS);
-        assertEquals(3, result.overall().latency().multiTokenChunks() / 2);
+        // each complete cycle's request got its 10 tokens in two chunks of 5: 3 x 2 chunks
+        assertEquals(6, result.overall().latency().multiTokenChunks());
     }
 
     @Test
