@@ -78,7 +78,8 @@ class OpenAiBackendTest {
                 long arrival = Long.parseLong(result.notes().get("request." + r.requestId() + ".arrival_nanos"));
                 long queue = Long.parseLong(result.notes().get("request." + r.requestId() + ".queue_nanos"));
                 assertEquals(r.startNanos(), arrival + queue, "send = arrival + time the client held it");
-                assertTrue(r.startNanos() < r.firstTokenNanos() && r.firstTokenNanos() < r.endNanos());
+                // a busy machine may read the last chunks in the same read as the first: equal instants then
+                assertTrue(r.startNanos() < r.firstTokenNanos() && r.firstTokenNanos() <= r.endNanos());
                 RequestTimeline timeline = recorder.finished().stream()
                         .filter(t -> t.requestId().equals(r.requestId())).findFirst().orElseThrow();
                 assertEquals(8, timeline.tokenEvents().stream().mapToInt(TokenArrival::tokenCount).sum(),
