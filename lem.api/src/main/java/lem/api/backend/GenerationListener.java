@@ -12,6 +12,15 @@ public interface GenerationListener {
     /** The request was sent (server) or its generation began (in-process). */
     void requestStarted(String requestId, long timestampNanos);
 
+    /**
+     * When the request arrived, where the backend decides it rather than the plan: in a closed
+     * loop a request arrives when a slot frees, not at its offset in the plan. Latency counts from
+     * the arrival; without this call the runtime takes the window's start plus the request's
+     * {@link GenerationRequest#arrivalOffsetNanos()}. Call it before {@link #requestStarted}.
+     */
+    default void requestArrived(String requestId, long timestampNanos) {
+    }
+
     /** Tokens arrived. */
     void tokens(TokenEvent event);
 

@@ -107,9 +107,19 @@ class OpenAiBackendTest {
         server.chunkDelayMillis = 5;
         try (LoadedModel model = open(Map.of("url", server.url(), "log_dir", logs.toString(), "load_mode", "closed",
                 "concurrency", 2, "metrics", false))) {
-            GenerationResult result = model.generate(requests(6, 0), FIXED_8, new TimelineRecorder());
+            TimelineRecorder recorder = new TimelineRecorder();
+            long generate = System.nanoTime();
+            recorder.expect(generate, requests(6, 0)); // the plan says: all at once
+            GenerationResult result = model.generate(requests(6, 0), FIXED_8, recorder);
             assertEquals("closed", result.notes().get("load.mode"));
             assertEquals("2", result.notes().get("load.in_flight_max"));
+            // in a closed loop a request arrives when a slot frees and is sent then: no queueing, so
+            // the later requests' TTFT does not include the earlier ones' time
+            for (RequestTimeline t : recorder.finished()) {
+                assertEquals(t.startNanos(), t.arrivalNanos(), t.requestId() + " arrives when sent");
+            }
+            assertTrue(recorder.finished().stream().anyMatch(t -> t.arrivalNanos() > generate + 5_000_000L),
+                    "the last requests arrived after the first ones' tokens, not with the plan");
         }
     }
 

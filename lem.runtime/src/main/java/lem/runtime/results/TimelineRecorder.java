@@ -30,6 +30,12 @@ public final class TimelineRecorder implements GenerationListener {
         }
     }
 
+    /** The backend's own arrival instant replaces the plan's (a closed loop's request arrives when sent). */
+    @Override
+    public synchronized void requestArrived(String requestId, long timestampNanos) {
+        arrivalsNanos.put(requestId, timestampNanos);
+    }
+
     @Override
     public synchronized void requestStarted(String requestId, long timestampNanos) {
         starts.put(requestId, timestampNanos);

@@ -284,7 +284,13 @@ public final class ServedModel implements LoadedModel {
                     listener.requestFinished(result(o, request));
                     return o;
                 });
-            }, (index, sendNanos) -> listener.requestStarted(requests.get(index).id(), sendNanos));
+            }, (index, sendNanos) -> {
+                if (concurrency > 0) {
+                    // a closed loop's request arrives when a slot frees: it is sent then
+                    listener.requestArrived(requests.get(index).id(), sendNanos);
+                }
+                listener.requestStarted(requests.get(index).id(), sendNanos);
+            });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BackendException("interrupted: the streams in flight were abandoned");
