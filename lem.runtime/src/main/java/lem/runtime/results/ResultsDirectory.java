@@ -215,6 +215,6 @@ public final class ResultsDirectory {
     private void updateExperimentsCsv(ExperimentStatus status, AggregatedResult result) throws IOException {
         ExperimentCsv.upsert(resultsRoot.resolve(EXPERIMENTS_CSV), experimentId,
                 ExperimentCsv.row(status, result, experimentId));
-        TidyTable.refresh(resultsRoot);
+        TidyTable.refresh(resultsRoot, experimentId);
     }
 }

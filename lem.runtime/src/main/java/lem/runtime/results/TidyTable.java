@@ -451,20 +451,46 @@ public final class TidyTable {
     }
 
     /**
-     * Rewrites {@code experiments_tidy.csv} and {@code experiments_cycles_tidy.csv} under the
-     * results root from every experiment there, atomically and under a file lock, so two runs
-     * finishing together leave both files whole and current.
+     * Puts one experiment's rows into {@code experiments_tidy.csv} and
+     * {@code experiments_cycles_tidy.csv} under the results root: the other experiments' rows are
+     * kept as they are (their files are not read again), rows stay in experiment id order, and a
+     * file with another header (written by another version of lem) or none is rebuilt from every
+     * experiment there. Written atomically under a file lock, so two runs finishing together leave
+     * both files whole and current.
      */
-    public static void refresh(Path resultsRoot) throws IOException {
+    public static void refresh(Path resultsRoot, String experimentId) throws IOException {
         synchronized (LOCK) {
             Path lockFile = resultsRoot.resolve("." + EXPERIMENTS_FILE + ".lock");
             try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                     FileLock lock = channel.lock()) {
-                List<Path> experiments = experimentDirectories(resultsRoot);
-                AtomicFiles.write(resultsRoot.resolve(EXPERIMENTS_FILE),
-                        experimentsCsv(experiments).getBytes(StandardCharsets.UTF_8));
-                AtomicFiles.write(resultsRoot.resolve(CYCLES_FILE), cyclesCsv(experiments).getBytes(StandardCharsets.UTF_8));
+                ExperimentFiles files = read(resultsRoot.resolve(experimentId));
+                upsert(resultsRoot, resultsRoot.resolve(EXPERIMENTS_FILE), experimentHeader(), experimentId,
+                        List.of(experimentRow(files)), TidyTable::experimentsCsv);
+                upsert(resultsRoot, resultsRoot.resolve(CYCLES_FILE), cycleHeader(), experimentId, cycleRows(files),
+                        TidyTable::cyclesCsv);
             }
         }
+    }
+
+    private static void upsert(Path resultsRoot, Path csv, List<String> header, String experimentId, List<List<String>> rows,
+            Function<List<Path>, String> rebuild) throws IOException {
+        List<String> records = Files.isRegularFile(csv) ? CsvText.records(Files.readString(csv, StandardCharsets.UTF_8)) : List.of();
+        if (records.isEmpty() || !CsvText.split(records.get(0)).equals(header)) {
+            AtomicFiles.write(csv, rebuild.apply(experimentDirectories(resultsRoot)).getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        Map<String, List<String>> recordsById = new java.util.TreeMap<>();
+        for (String record : records.subList(1, records.size())) {
+            String id = CsvText.split(record).get(0);
+            if (!id.equals(experimentId)) {
+                recordsById.computeIfAbsent(id, k -> new ArrayList<>()).add(record);
+            }
+        }
+        List<String> mine = new ArrayList<>();
+        rows.forEach(row -> mine.add(CsvText.row(row)));
+        recordsById.put(experimentId, mine);
+        StringBuilder text = new StringBuilder(CsvText.row(header)).append('\n');
+        recordsById.values().forEach(list -> list.forEach(record -> text.append(record).append('\n')));
+        AtomicFiles.write(csv, text.toString().getBytes(StandardCharsets.UTF_8));
     }
 }

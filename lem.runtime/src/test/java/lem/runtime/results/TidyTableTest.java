@@ -124,7 +124,7 @@ class TidyTableTest {
                 2026-11-29T22:36:56Z,with-co2,2,0.001,0.01,FRA
                 2026-11-29T22:37:30Z,with-co2,2,0.002,0.02,FRA
                 """);
-        TidyTable.refresh(root);
+        TidyTable.refresh(root, "with-co2");
 
         Map<String, String> row = rows(Files.readString(root.resolve(TidyTable.EXPERIMENTS_FILE))).get(0);
         assertEquals(3, number(row, "co2_g"), 1e-9); // (0.001 + 0.002) kg
@@ -144,20 +144,43 @@ class TidyTableTest {
     }
 
     @Test
-    void theFileKeepsEveryExperimentAndShowsOneThatNeverFinished() throws Exception {
+    void theFileKeepsEveryExperimentAndShowsOneThatStoppedBeforeAggregation() throws Exception {
         Path root = dir.resolve("results");
         twoCycles(root, "first");
-        ResultsDirectory running = ResultsDirectory.create(root, "still-running", "still running");
+        ResultsDirectory stopped = ResultsDirectory.create(root, "stopped", "stopped early");
         twoCycles(root, "second");
 
         List<Map<String, String>> rows = rows(Files.readString(root.resolve(TidyTable.EXPERIMENTS_FILE)));
-        assertEquals(List.of("first", "second", "still-running"), rows.stream().map(r -> r.get("experiment_id")).toList());
-        assertEquals("running", rows.get(2).get("status"));
-        assertEquals("", rows.get(2).get("energy_j"), "never aggregated: no metrics");
+        assertEquals(List.of("first", "second"), rows.stream().map(r -> r.get("experiment_id")).toList());
 
-        running.markIncomplete("stopped by the user");
+        stopped.markIncomplete("stopped by the user");
         rows = rows(Files.readString(root.resolve(TidyTable.EXPERIMENTS_FILE)));
-        assertEquals("incomplete", rows.get(2).get("status"), "a change of state rewrites the file");
+        assertEquals(List.of("first", "second", "stopped"), rows.stream().map(r -> r.get("experiment_id")).toList(),
+                "a change of state puts the experiment in, in id order");
+        assertEquals("incomplete", rows.get(2).get("status"));
         assertEquals("stopped by the user", rows.get(2).get("reason"));
+        assertEquals("", rows.get(2).get("energy_j"), "never aggregated: no metrics");
+        assertEquals(800, number(rows.get(1), "energy_j"), 1e-9);
+    }
+
+    @Test
+    void anotherExperimentsRowIsKeptAndAFileFromAnotherVersionIsRebuilt() throws Exception {
+        Path root = dir.resolve("results");
+        Path first = twoCycles(root, "first");
+        // first's result.json is replaced behind lem's back: its row stays as written when it completed
+        Files.writeString(first.resolve("result.json"), "{}");
+        twoCycles(root, "second");
+        List<Map<String, String>> rows = rows(Files.readString(root.resolve(TidyTable.EXPERIMENTS_FILE)));
+        assertEquals(List.of("first", "second"), rows.stream().map(r -> r.get("experiment_id")).toList());
+        assertEquals(800, number(rows.get(0), "energy_j"), 1e-9);
+        assertEquals(4, rows(Files.readString(root.resolve(TidyTable.CYCLES_FILE))).size(), "two cycles each");
+
+        // a header of another version: every experiment is read again
+        Files.writeString(root.resolve(TidyTable.EXPERIMENTS_FILE), "experiment_id,energy_j\nfirst,1\n");
+        twoCycles(root, "third");
+        rows = rows(Files.readString(root.resolve(TidyTable.EXPERIMENTS_FILE)));
+        assertEquals(List.of("first", "second", "third"), rows.stream().map(r -> r.get("experiment_id")).toList());
+        assertEquals("", rows.get(0).get("energy_j"), "first read again: its result.json has no metrics now");
+        assertEquals(TidyTable.experimentHeader().size(), rows.get(0).size());
     }
 }
