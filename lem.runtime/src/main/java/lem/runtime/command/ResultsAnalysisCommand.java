@@ -94,7 +94,7 @@ final class ResultsAnalysisCommand {
     static ResultTables.Rows table(ExperimentComparison c) {
         List<List<String>> rows = new ArrayList<>();
         for (ExperimentComparison.ConfigDifference d : c.differences()) {
-            List<String> row = new ArrayList<>(List.of("config " + d.key(), "", String.join(" | ", d.values()), "", "", "", "", ""));
+            List<String> row = new ArrayList<>(List.of("config " + d.key(), "", String.join(" | ", d.values()), "", "", "", "", "", ""));
             rows.add(row);
         }
         for (ExperimentComparison.MetricRow r : c.rows()) {
@@ -104,19 +104,21 @@ final class ResultsAnalysisCommand {
             rows.add(List.of(r.metric() + (c.ids().size() > 2 ? " (" + r.against() + ")" : ""), r.unit(),
                     ResultTables.num(r.a()) + " -> " + ResultTables.num(r.b()),
                     r.differencePercent() == null ? "-" : String.format(Locale.ROOT, "%+.1f%%", r.differencePercent()),
+                    t == null ? "-" : ResultTables.num(t.meanA()) + " -> " + ResultTables.num(t.meanB()),
                     t == null ? "-" : ResultTables.num(t.difference()), ci, p,
                     t == null || t.degreesOfFreedom() == null ? "-" : String.format(Locale.ROOT, "%.1f", t.degreesOfFreedom())));
         }
         List<String> footer = new ArrayList<>();
         footer.add("A = " + c.ids().get(0) + "; compared: " + String.join(", ", c.ids().subList(1, c.ids().size())));
-        footer.add("A -> B: overall values (all cycles pooled); DIFF and 95% CI: B - A of the cycle means; "
+        footer.add("A -> B (pooled): all cycles together, as in the summary; DIFF OF MEANS and its 95% CI: B - A of the means of the cycle values; "
                 + "p: Welch's t-test across cycles (two-sided), df: Welch-Satterthwaite");
         if (c.differences().isEmpty()) {
             footer.add("no config key differs");
         }
         c.unfair().forEach(note -> footer.add("unfair: " + note));
         return new ResultTables.Rows("Comparison of " + c.ids().size() + " experiments",
-                List.of("CONFIG / METRIC", "UNIT", "A -> B", "B vs A", "DIFF (cycle means)", "95% CI OF DIFF", "p (Welch)", "df"),
+                List.of("CONFIG / METRIC", "UNIT", "A -> B (pooled)", "B vs A", "CYCLE MEANS A -> B", "DIFF OF MEANS",
+                        "95% CI OF DIFF", "p (Welch)", "df"),
                 rows, footer);
     }
 

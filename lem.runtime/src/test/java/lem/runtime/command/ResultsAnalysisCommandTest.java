@@ -99,9 +99,27 @@ class ResultsAnalysisCommandTest {
                 table.rows().toString());
         List<String> energy = table.rows().stream().filter(r -> r.get(0).equals("energy_j")).findFirst().orElseThrow();
         assertEquals("-87.5%", energy.get(3)); // 80 J against 640 J
-        assertEquals("-", energy.get(6), "one cycle each: no test");
+        assertEquals("640.0 -> 80.000", energy.get(2));
+        assertEquals("-", energy.get(7), "one cycle each: no test");
         assertTrue(table.footer().stream().anyMatch(f -> f.contains("batch-1 has 1 cycle(s): no t-test")), table.footer().toString());
         CommandFailure one = assertThrows(CommandFailure.class, () -> ResultsAnalysisCommand.compare(new String[] {"batch-1"}, work));
         assertTrue(one.getMessage().startsWith("usage: lem results compare"));
+    }
+
+    @Test
+    void compareShowsTheCycleMeansAndTheWelchTestWithTwoCyclesEach() throws Exception {
+        Path root = work.resolve("results");
+        ExperimentFolders.experiment(root, "a", ExperimentFolders.config("a", 4, 32, "float16", 3), false,
+                new Cycle(300, 2, 2, 32, 4, 100), new Cycle(310, 2, 2, 32, 4, 100), new Cycle(290, 2, 2, 32, 4, 100));
+        ExperimentFolders.experiment(root, "b", ExperimentFolders.config("b", 4, 32, "float16", 3), false,
+                new Cycle(250, 2, 2, 32, 4, 100), new Cycle(262, 2, 2, 32, 4, 100), new Cycle(244, 2, 2, 32, 4, 100));
+
+        ResultTables.Rows table = ResultsAnalysisCommand.compare(new String[] {"a", "b"}, work);
+
+        List<String> energy = table.rows().stream().filter(r -> r.get(0).equals("energy_j")).findFirst().orElseThrow();
+        // cycle means 300 and 252; SciPy ttest_ind(equal_var=False): p = 0.00368, df 3.97, CI [-69.81, -26.19]
+        assertEquals(List.of("energy_j", "J", "900.0 -> 756.0", "-16.0%", "300.0 -> 252.0", "-48.000", "[-69.809, -26.191]",
+                "0.0037", "4.0"), energy);
+        assertTrue(table.footer().stream().noneMatch(f -> f.startsWith("unfair:")), "same work, same method: " + table.footer());
     }
 }
