@@ -108,7 +108,7 @@ public final class TidyTable {
 
     /** The suffixes of the statistics columns of a metric that has statistics across cycles. */
     public static final List<String> STATISTIC_SUFFIXES = List.of("_cycle_mean", "_cycle_sd", "_cycle_mean_ci95_low",
-            "_cycle_mean_ci95_high", "_cycles_n");
+            "_cycle_mean_ci95_high", "_cycle_geomean", "_cycle_geomean_ci95_low", "_cycle_geomean_ci95_high", "_cycles_n");
 
     /** The files of one experiment, read once; a missing or unreadable file is a missing node. */
     public static final class ExperimentFiles {
@@ -284,6 +284,10 @@ public final class TidyTable {
                 row.add(text(s.at("/std_dev")));
                 row.add(text(s.at("/ci_low")));
                 row.add(text(s.at("/ci_high")));
+                // the geometric mean and its log-scale interval, where result.json has them
+                row.add(text(s.at("/geometric_mean")));
+                row.add(text(s.at("/log_ci_low")));
+                row.add(text(s.at("/log_ci_high")));
                 row.add(text(s.at("/n")));
             }
         }

@@ -183,4 +183,26 @@ class TidyTableTest {
         assertEquals("", rows.get(0).get("energy_j"), "first read again: its result.json has no metrics now");
         assertEquals(TidyTable.experimentHeader().size(), rows.get(0).size());
     }
+
+    @Test
+    void theGeometricMeanColumnsReadWhatResultJsonHolds() throws Exception {
+        Path root = dir.resolve("results");
+        Path experiment = twoCycles(root, "geo");
+        // a result.json with the geometric mean and its log-scale interval for J per output token
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) ResultsJson.mapper().readTree(experiment.resolve("result.json").toFile());
+        for (var statistic : tree.withArray("statistics")) {
+            if (statistic.get("metric").asText().equals("j_per_output_token")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) statistic).put("geometric_mean", 48.41)
+                        .put("log_ci_low", 1.5).put("log_ci_high", 1500.25);
+            }
+        }
+        ResultsJson.writeAtomically(experiment.resolve("result.json"), tree);
+        TidyTable.refresh(root, "geo");
+
+        Map<String, String> row = rows(Files.readString(root.resolve(TidyTable.EXPERIMENTS_FILE))).get(0);
+        assertEquals("48.41", row.get("j_per_output_token_cycle_geomean"));
+        assertEquals("1.5", row.get("j_per_output_token_cycle_geomean_ci95_low"));
+        assertEquals("1500.25", row.get("j_per_output_token_cycle_geomean_ci95_high"));
+        assertEquals("", row.get("energy_j_cycle_geomean"), "absent in result.json: empty");
+    }
 }
