@@ -102,6 +102,15 @@ final class ExperimentRuns implements AutoCloseable {
         return Files.writeString(work.resolve(fileName), text);
     }
 
+    /** Runs the {@link #config} with this many cycles through the shell and returns its experiment folder. */
+    Path runThrough(Shell shell, int cycles) throws Exception {
+        Shell.Outcome run = shell.execute("lem:run " + write("exp.yaml", config(cycles)));
+        if (run.failed()) {
+            throw new AssertionError(run.transcript());
+        }
+        return onlyExperiment();
+    }
+
     /** The one experiment folder under the results root. */
     Path onlyExperiment() throws IOException {
         try (var children = Files.list(resultsRoot)) {

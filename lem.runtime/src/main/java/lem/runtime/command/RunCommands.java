@@ -197,9 +197,17 @@ public class RunCommands {
         }
     }
 
-    @Descriptor("list, show, compare or export stored results")
-    public Object results(@Descriptor("list | show <id> | compare <id-a> <id-b> | export [--csv] [id ...]") String action,
+    @Descriptor("list, show, compare, export, pareto or correlate stored results")
+    public Object results(@Descriptor("list | show <id> | compare <id-a> <id-b> [...] | export [--per-cycle] [--out file] [id ...]"
+            + " | pareto --x <metric>:min|max --y <metric>:min|max [id ...] | correlate [--metric m] [id ...]") String action,
             @Descriptor("experiment ids (a unique prefix is enough); option --dir <results folder> (default results)") String... args) {
+        if (ResultsAnalysisCommand.ACTIONS.contains(action)) {
+            try {
+                return ResultsAnalysisCommand.run(action, args, workingDirectory());
+            } catch (UnknownExperimentException | ResultsFileException e) {
+                throw new CommandFailure(e.getMessage());
+            }
+        }
         Options o = Options.parse("lem results", args, Set.of("--dir"), Set.of("--csv"));
         ResultStore store = store(o);
         try {
@@ -224,7 +232,7 @@ public class RunCommands {
             case "export":
                 return store.exportCsv(o.positional.toArray(String[]::new));
             default:
-                throw new CommandFailure("lem results: unknown action '" + action + "'; allowed: list, show, compare, export");
+                throw new CommandFailure("lem results: unknown action '" + action + "'; allowed: list, show, compare, export, pareto, correlate");
             }
         } catch (UnknownExperimentException | ResultsFileException e) {
             throw new CommandFailure(e.getMessage());

@@ -3,7 +3,6 @@ package lem.runtime.results;
 import lem.runtime.config.SpellingSuggestion;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -212,14 +211,8 @@ public final class ResultStore {
 
     /** Ids of the experiment directories (those with a status.json or a raw folder). */
     private List<String> ids() {
-        if (!Files.isDirectory(resultsRoot)) {
-            return List.of();
-        }
-        try (Stream<Path> children = Files.list(resultsRoot)) {
-            return children.filter(Files::isDirectory)
-                    .filter(dir -> Files.isRegularFile(dir.resolve(ResultsDirectory.STATUS_FILE))
-                            || Files.isDirectory(dir.resolve(ResultsDirectory.RAW_DIR)))
-                    .map(dir -> dir.getFileName().toString()).sorted().toList();
+        try {
+            return TidyTable.experimentDirectories(resultsRoot).stream().map(dir -> dir.getFileName().toString()).toList();
         } catch (IOException e) {
             throw new ResultsFileException(resultsRoot, "cannot be listed: " + e.getMessage(), e);
         }

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  * timeseries/cycle_&lt;c&gt;_process_&lt;n&gt;.csv      power series, appended while sampling
  * result.json                               the aggregate
  * ../experiments.csv                        one row per experiment
+ * ../experiments_tidy.csv                   the tidy table: config columns and metrics with units ({@link TidyTable})
  * </pre>
  * Every JSON file is written atomically. Call order for a run: {@link #create}, {@link #writeConfig},
  * per cycle and process {@link #openPowerSeries} then {@link #writeRaw}, then {@link #aggregate},
@@ -231,5 +232,6 @@ public final class ResultsDirectory {
     private void updateExperimentsCsv(ExperimentStatus status, AggregatedResult result) throws IOException {
         ExperimentCsv.upsert(resultsRoot.resolve(EXPERIMENTS_CSV), experimentId,
                 ExperimentCsv.row(status, result, experimentId));
+        TidyTable.refresh(resultsRoot, experimentId);
     }
 }
