@@ -95,20 +95,10 @@ public class RunCommands {
         out.printf("lem run %s: %s on %s (%s), energy from %s, %d cycle(s)%n", loaded.file(), c.model().name(),
                 services.backend().name(), c.backend().device(),
                 services.energySources().stream().map(PluginService::name).collect(Collectors.joining(", ")), c.cycles());
-        List<PluginService<?>> held = new ArrayList<>();
         RunOutcome outcome;
-        try {
-            RunServices bound = hold(services, held);
-            ExperimentRunner runner = new ExperimentRunner(loaded, bound, baselines, new PrintedProgress(out),
-                    new EnvironmentCapture(), workingDirectory());
-            ServiceListener watcher = departureWatcher(bound, runner);
-            try (InterruptKey key = InterruptKey.install(() -> runner.cancel("interrupted by Ctrl-C"))) {
-                outcome = runner.run();
-            } finally {
-                context.removeServiceListener(watcher);
-            }
-        } finally {
-            held.forEach(catalog::release);
+        List<ExperimentRunner> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (InterruptKey key = InterruptKey.install(() -> started.forEach(r -> r.cancel("interrupted by Ctrl-C")))) {
+            outcome = execute(loaded, services, new PrintedProgress(out), started::add);
         }
         String status = outcome.complete() ? "complete" : "INCOMPLETE: " + outcome.reason();
         if (outcome.result() != null) {
@@ -222,10 +212,15 @@ public class RunCommands {
     LoadedConfig loadValid(String file, List<String> overrides) {
         Path path = workingDirectory().resolve(file);
         LoadedConfig loaded = ConfigLoader.load(path, overrides);
+        failIfAny(validate(loaded), file);
+        return loaded;
+    }
+
+    /** Every problem of a loaded config, backend and energy source names checked against those registered now. */
+    List<ConfigProblem> validate(LoadedConfig loaded) {
         Set<String> backends = catalog.backends().stream().map(PluginService::name).collect(Collectors.toCollection(TreeSet::new));
         Set<String> sources = catalog.energySources().stream().map(PluginService::name).collect(Collectors.toCollection(TreeSet::new));
-        failIfAny(ConfigLoader.validate(loaded, backends, sources), file);
-        return loaded;
+        return ConfigLoader.validate(loaded, backends, sources);
     }
 
     /**
@@ -234,19 +229,30 @@ public class RunCommands {
      * prompts against the model. Warnings are printed; a problem fails the command.
      */
     BackendChoice checkBackend(LoadedConfig loaded, String file) {
+        BackendCheck check = backendCheck(loaded);
+        check.warnings().forEach(w -> System.err.println("warning: " + w));
+        failIfAny(check.problems(), file);
+        return check.choice();
+    }
+
+    /** The backend chosen for a config (null when none fits), what it finds wrong, and its warnings. */
+    record BackendCheck(BackendChoice choice, List<ConfigProblem> problems, List<ConfigProblem> warnings) {
+    }
+
+    BackendCheck backendCheck(LoadedConfig loaded) {
         BackendFit.Selection selection = BackendFit.select(loaded, catalog.backends());
         List<ConfigProblem> problems = new ArrayList<>(selection.problems());
+        List<ConfigProblem> warnings = new ArrayList<>();
         if (selection.choice() != null) {
             BackendFit.Fit fit = BackendFit.check(loaded, selection.choice().chosen());
-            fit.warnings().forEach(w -> System.err.println("warning: " + w));
+            warnings.addAll(fit.warnings());
             problems.addAll(fit.problems());
         }
-        failIfAny(problems, file);
-        return selection.choice();
+        return new BackendCheck(selection.choice(), problems, warnings);
     }
 
     /** Every problem printed with file, key and line, then a failure; nothing when there is none. */
-    private static void failIfAny(List<ConfigProblem> problems, String file) {
+    static void failIfAny(List<ConfigProblem> problems, String file) {
         if (!problems.isEmpty()) {
             PrintStream err = System.err;
             for (ConfigProblem p : problems) {
@@ -299,6 +305,30 @@ public class RunCommands {
         rows.add(List.of("output", workingDirectory().resolve(c.output().dir()).toString()));
         return new ResultTables.Rows("Dry run: the config is valid; this is what would run", List.of("ITEM", "PLAN"), rows,
                 List.of());
+    }
+
+    /**
+     * Runs one checked experiment with its services held until it ends, a departing service
+     * cancelling it; {@code started} receives the runner before it starts, for a caller's cancel
+     * (Ctrl-C, a campaign's).
+     */
+    RunOutcome execute(LoadedConfig loaded, RunServices services, RunProgress progress,
+            java.util.function.Consumer<ExperimentRunner> started) throws IOException {
+        List<PluginService<?>> held = new ArrayList<>();
+        try {
+            RunServices bound = hold(services, held);
+            ExperimentRunner runner = new ExperimentRunner(loaded, bound, baselines, progress, new EnvironmentCapture(),
+                    workingDirectory());
+            ServiceListener watcher = departureWatcher(bound, runner);
+            try {
+                started.accept(runner);
+                return runner.run();
+            } finally {
+                context.removeServiceListener(watcher);
+            }
+        } finally {
+            held.forEach(catalog::release);
+        }
     }
 
     /** The run's services, each held until the run ends (added to {@code held} for release). */
