@@ -38,10 +38,10 @@ public record CampaignPlan(String schemaVersion, String campaignId, String name,
      * @param index       0-based
      * @param name        its name (the config's {@code name})
      * @param source      the config file it came from
-     * @param varied      key path to varied value, in grid order
+     * @param varied      key path to varied value as text (a list as {@code a+b}), in grid order
      * @param fingerprint SHA-256 of its resolved config; a resume refuses an experiment whose config changed
      */
-    public record PlannedExperiment(int index, String name, String source, Map<String, Object> varied,
+    public record PlannedExperiment(int index, String name, String source, Map<String, String> varied,
             String fingerprint) {
         public PlannedExperiment {
             varied = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(varied));

@@ -113,11 +113,11 @@ public final class CampaignRunner {
         return CampaignFolder.create(resultsRoot, plan);
     }
 
-    /** Varied key path to value, in grid order. */
-    static Map<String, Object> varied(Experiment e) {
-        Map<String, Object> varied = new LinkedHashMap<>();
+    /** Varied key path to value as text, in grid order. */
+    static Map<String, String> varied(Experiment e) {
+        Map<String, String> varied = new LinkedHashMap<>();
         for (ConfigDocument.Setting s : e.varied()) {
-            varied.put(s.keyPath(), s.value());
+            varied.put(s.keyPath(), CampaignExpansion.valueText(s.value()));
         }
         return varied;
     }

@@ -83,7 +83,7 @@ public record CampaignSummary(String campaignId, List<String> varied, List<Headl
             }
             List<String> values = new ArrayList<>();
             for (String key : keys) {
-                values.add(e.varied().containsKey(key) ? CampaignExpansion.valueText(e.varied().get(key)) : "");
+                values.add(e.varied().getOrDefault(key, ""));
             }
             List<MetricStatistics> statistics = new ArrayList<>();
             for (HeadlineMetric metric : metrics) {
