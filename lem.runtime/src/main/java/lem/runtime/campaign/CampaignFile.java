@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 import lem.runtime.config.ConfigDocument;
+import lem.runtime.config.ConfigEnum;
 import lem.runtime.config.ConfigProblem;
 import lem.runtime.config.Provenance;
 import lem.runtime.config.SpellingSuggestion;
@@ -102,14 +103,7 @@ public final class CampaignFile {
             grid(tree.get("grid"), grid, include, exclude);
         }
         int cycles = (int) whole("cycles", 1, 1, MAX_RUNS);
-        Ordering order = Ordering.INTERLEAVED;
-        if (tree.containsKey("order")) {
-            order = tree.get("order") instanceof String text ? Ordering.fromConfigName(text) : null;
-            if (order == null) {
-                problem("order", "expected grouped, interleaved or shuffled, got " + describe(tree.get("order")));
-                order = Ordering.INTERLEAVED;
-            }
-        }
+        Ordering order = choice("order", Ordering.class, Ordering.INTERLEAVED);
         Long seed = tree.containsKey("seed") ? whole("seed", 0, Long.MIN_VALUE, Long.MAX_VALUE) : null;
         double gapSeconds = 0;
         if (tree.containsKey("gap_s")) {
@@ -119,14 +113,7 @@ public final class CampaignFile {
                 problem("gap_s", "expected seconds between runs, 0 to 86400, got " + describe(tree.get("gap_s")));
             }
         }
-        FailurePolicy onFailure = FailurePolicy.CONTINUE;
-        if (tree.containsKey("on_failure")) {
-            onFailure = tree.get("on_failure") instanceof String text ? FailurePolicy.fromConfigName(text) : null;
-            if (onFailure == null) {
-                problem("on_failure", "expected continue or stop, got " + describe(tree.get("on_failure")));
-                onFailure = FailurePolicy.CONTINUE;
-            }
-        }
+        FailurePolicy onFailure = choice("on_failure", FailurePolicy.class, FailurePolicy.CONTINUE);
         String outputDir = "results";
         if (tree.containsKey("output_dir")) {
             if (tree.get("output_dir") instanceof String text && !text.isBlank()) {
@@ -280,6 +267,22 @@ public final class CampaignFile {
         });
     }
 
+    /** One of an enum's config spellings, or {@code fallback} when absent (or wrong, with a problem). */
+    private <E extends Enum<E> & ConfigEnum> E choice(String key, Class<E> type, E fallback) {
+        Object value = document.tree().get(key);
+        if (value == null && !document.tree().containsKey(key)) {
+            return fallback;
+        }
+        E chosen = value instanceof String text ? ConfigEnum.fromConfigName(type, text) : null;
+        if (chosen == null) {
+            List<String> names = ConfigEnum.configNames(type);
+            problem(key, "expected " + String.join(", ", names.subList(0, names.size() - 1)) + " or "
+                    + names.get(names.size() - 1) + ", got " + describe(value));
+            return fallback;
+        }
+        return chosen;
+    }
+
     private long whole(String key, long fallback, long min, long max) {
         Map<String, Object> tree = document.tree();
         if (!tree.containsKey(key)) {
@@ -302,15 +305,6 @@ public final class CampaignFile {
     }
 
     static String describe(Object value) {
-        if (value == null) {
-            return "nothing (null)";
-        }
-        if (value instanceof String text) {
-            return "'" + text + "'";
-        }
-        if (value instanceof Map) {
-            return "a map";
-        }
-        return String.valueOf(value);
+        return ConfigDocument.describe(value);
     }
 }

@@ -3,34 +3,21 @@ package lem.runtime.campaign;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
+
+import lem.runtime.config.ConfigEnum;
 
 /**
  * In which order a campaign's experiments run across its cycles, so that drift and heat do not
  * favour one of them.
  */
-public enum Ordering {
+public enum Ordering implements ConfigEnum {
     /** Every cycle of one experiment back to back, then the next experiment. */
     GROUPED,
     /** Cycle 1 of every experiment, then cycle 2 of every experiment, ... */
     INTERLEAVED,
     /** Like interleaved, but each cycle in its own random order drawn from the seed. */
     SHUFFLED;
-
-    public String configName() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
-    /** The ordering named {@code name} in a campaign file, or null. */
-    public static Ordering fromConfigName(String name) {
-        for (Ordering o : values()) {
-            if (o.configName().equals(name)) {
-                return o;
-            }
-        }
-        return null;
-    }
 
     /**
      * Every run of {@code experiments} experiments over {@code cycles} campaign cycles, in this

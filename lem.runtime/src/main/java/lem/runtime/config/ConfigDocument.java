@@ -57,6 +57,11 @@ public final class ConfigDocument {
         }
     }
 
+    /** A value as problems quote it: {@code 'eight'}, {@code 8}, {@code a list [a, b]}, {@code a map}. */
+    public static String describe(Object value) {
+        return ValueText.describe(value);
+    }
+
     public Path file() {
         return file;
     }

@@ -186,6 +186,6 @@ class CampaignExpansionTest {
         List<String> problems = result.problems().stream().map(ConfigProblem::toString).toList();
         String campaign = dir.resolve("campaign.yaml").toString();
         assertEquals(List.of(campaign + ": names no config: write base: <config file> (or an inline config), or configs: [a.yaml, ...]",
-                campaign + ":1: grid.precision: expected a list of the values to try, e.g. precision: [1, 2], got []"), problems);
+                campaign + ":1: grid.precision: expected a list of the values to try, e.g. precision: [1, 2], got a list []"), problems);
     }
 }

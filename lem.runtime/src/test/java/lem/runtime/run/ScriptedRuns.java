@@ -67,17 +67,17 @@ public final class ScriptedRuns {
         RunServices services = new RunServices(plugin(BACKEND, (InferenceBackend) backend),
                 List.of(plugin("meter", meter)), List.of(), Map.of("lem.runtime", "0.1.0"));
         ExperimentRunner runner = new ExperimentRunner(loaded, services, baselines, RunProgress.SILENT,
-                new EnvironmentCapture(fakeRoot()), workingDirectory);
+                new EnvironmentCapture(fakeRoot(workingDirectory.resolve("fake-root"))), workingDirectory);
         onStart.accept(runner);
         return runner.run();
     }
 
-    private static <S> PluginService<S> plugin(String name, S service) {
+    static <S> PluginService<S> plugin(String name, S service) {
         return new PluginService<>(name, "test.bundle", "1.2.3", "ACTIVE", 0, service);
     }
 
-    private Path fakeRoot() throws IOException {
-        Path root = workingDirectory.resolve("fake-root");
+    /** A file system root with the /proc files environment capture reads: a CPU and its memory. */
+    static Path fakeRoot(Path root) throws IOException {
         Files.createDirectories(root.resolve("proc"));
         Files.writeString(root.resolve("proc/cpuinfo"), "model name\t: Test CPU 9000\nflags\t\t: fpu sse2\n");
         Files.writeString(root.resolve("proc/meminfo"), "MemTotal:       2048 kB\n");
