@@ -55,7 +55,7 @@ public class CampaignCommands {
     static final String CAMPAIGN_USAGE = "usage: lem campaign run <campaign.yaml> [--dry-run] | resume <campaign>"
             + " | show <campaign> [--runs] | list  (--dir <results folder>, default results)";
     static final String SWEEP_USAGE = "usage: lem sweep <config> --vary key.path=v1,v2,... [--vary ...] [--cycles N]"
-            + " [--order grouped|interleaved|shuffled] [--seed S] [--gap-s S] [--on-failure continue|stop] [--dry-run]";
+            + " [--order grouped|interleaved|shuffled] [--seed S] [--gap-s S] [--on-failure continue|stop] [--dir results] [--dry-run]";
     private static final Pattern KEY_PATH = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
@@ -121,10 +121,10 @@ public class CampaignCommands {
     @Descriptor("run one config over every combination of --vary values: a campaign without a campaign file")
     public Object sweep(CommandSession session, @Descriptor("the experiment config (YAML or JSON)") String config,
             @Descriptor("--vary key.path=v1,v2,... (repeatable), --cycles N (campaign cycles), --order "
-                    + "grouped|interleaved|shuffled, --seed S, --gap-s S, --on-failure continue|stop, --dry-run") String... options)
+                    + "grouped|interleaved|shuffled, --seed S, --gap-s S, --on-failure continue|stop, --dir <results folder>, --dry-run") String... options)
             throws IOException {
         Options o = Options.parse("lem sweep", options,
-                Set.of("--vary", "--cycles", "--order", "--seed", "--gap-s", "--on-failure"), Set.of("--dry-run"));
+                Set.of("--vary", "--cycles", "--order", "--seed", "--gap-s", "--on-failure", "--dir"), Set.of("--dry-run"));
         if (!o.positional.isEmpty() || o.all("--vary").isEmpty()) {
             throw new CommandFailure("lem sweep: " + (o.positional.isEmpty() ? "nothing to vary; " : "unexpected argument(s) "
                     + o.positional + "; ") + SWEEP_USAGE);
@@ -133,7 +133,8 @@ public class CampaignCommands {
         if (!Files.isRegularFile(configPath)) {
             throw new CommandFailure("lem sweep: config '" + config + "' not found");
         }
-        String text = sweepCampaign(configPath, o);
+        Path resultsRoot = RunCommands.workingDirectory().resolve(o.one("--dir", "results")).toAbsolutePath().normalize();
+        String text = sweepCampaign(configPath, resultsRoot, o);
         PrintStream out = session.getConsole();
         String baseName = configPath.getFileName().toString().replaceFirst("\\.[^.]*$", "");
         String fileName = baseName + "-sweep-" + STAMP.format(Instant.now()) + ".yaml";
@@ -149,7 +150,7 @@ public class CampaignCommands {
                 Files.deleteIfExists(folder);
             }
         }
-        Path sweeps = RunCommands.workingDirectory().resolve("results").resolve(CampaignFolder.CAMPAIGNS_DIR).resolve("sweeps");
+        Path sweeps = resultsRoot.resolve(CampaignFolder.CAMPAIGNS_DIR).resolve("sweeps");
         Files.createDirectories(sweeps);
         Path file = sweeps.resolve(fileName);
         Files.writeString(file, text, StandardCharsets.UTF_8);
@@ -158,11 +159,14 @@ public class CampaignCommands {
     }
 
     /** The campaign file that a sweep's options stand for; every value checked as YAML. */
-    static String sweepCampaign(Path config, Options o) {
+    static String sweepCampaign(Path config, Path resultsRoot, Options o) {
         ObjectMapper json = new ObjectMapper();
         StringBuilder yaml = new StringBuilder("# written by lem sweep; lem campaign resume reads it again\n");
         try {
+            String baseName = config.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+            yaml.append("name: ").append(json.writeValueAsString(baseName + "-sweep")).append('\n');
             yaml.append("base: ").append(json.writeValueAsString(config.toString())).append('\n');
+            yaml.append("output_dir: ").append(json.writeValueAsString(resultsRoot.toString())).append('\n');
             yaml.append("grid:\n");
             Set<String> keys = new LinkedHashSet<>();
             for (String vary : o.all("--vary")) {

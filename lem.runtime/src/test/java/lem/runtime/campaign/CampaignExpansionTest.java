@@ -112,6 +112,20 @@ class CampaignExpansionTest {
     }
 
     @Test
+    void theExampleCampaignIsATwoByTwoGridOnTheQuickstartOverTwoInterleavedCycles() {
+        Path example = Path.of(System.getProperty("user.dir")).getParent().resolve("examples/campaign.yaml");
+        CampaignExpansion.Result result = CampaignExpansion.expand(CampaignFile.read(example), loaded -> List.of());
+        assertTrue(result.valid(), () -> String.valueOf(result.problems()));
+        assertEquals(List.of("quickstart-batching.batch_size=1-precision=float32", "quickstart-batching.batch_size=1-precision=float16",
+                "quickstart-batching.batch_size=4-precision=float32", "quickstart-batching.batch_size=4-precision=float16"),
+                names(result));
+        assertEquals(Ordering.INTERLEAVED, result.spec().order());
+        assertEquals(2, result.spec().cycles());
+        assertEquals(1, result.experiments().get(0).loaded().config().cycles(), "one measurement cycle per run");
+        assertEquals("llama-tiny", result.experiments().get(3).loaded().config().model().name(), "the quickstart's model");
+    }
+
+    @Test
     void namesAreFileSafe() {
         List<ConfigDocument.Setting> varied = List.of(new ConfigDocument.Setting("energy.sources", List.of("nvml", "rapl"), null),
                 new ConfigDocument.Setting("model.name", "org/model name", null));

@@ -124,6 +124,27 @@ class CampaignRunTest {
     }
 
     @Test
+    void theDryRunEstimateIsTheBaselinePlusTheLatestEarlierRunsMeasuredWindow() throws IOException {
+        CampaignExpansion.Result expansion = expansion("");
+        Experiment experiment = expansion.experiments().get(1);
+        var config = experiment.loaded().config();
+        Path resultsRoot = dir.resolve("results");
+        DurationEstimate unknown = DurationEstimate.of(config, resultsRoot);
+        assertFalse(unknown.known());
+        assertEquals(0.0, unknown.seconds(), "baseline off in the tiny config, nothing measured before");
+
+        runs = new ScriptedRuns(dir);
+        runs.run(expansion.experiments().get(0).loaded(), r -> { });
+        assertFalse(DurationEstimate.of(config, resultsRoot).known(), "another experiment's run is no basis");
+        var outcome = runs.run(experiment.loaded(), r -> { });
+        DurationEstimate known = DurationEstimate.of(config, resultsRoot);
+        assertTrue(known.known());
+        double windowSeconds = outcome.result().overall().windowNanos() / 1e9 / outcome.result().cyclesMeasured() * config.cycles();
+        assertEquals(windowSeconds, known.seconds(), 1e-9);
+        assertTrue(known.basis().endsWith("measured by " + outcome.experimentId()), known.basis());
+    }
+
+    @Test
     void aKilledCampaignResumesOnlyWhatIsMissing() throws IOException {
         CampaignExpansion.Result expansion = expansion("order: shuffled\nseed: 11\n");
         CampaignFolder folder = CampaignRunner.create(expansion, dir, 1_700_000_000_000L);
