@@ -33,12 +33,13 @@ import lem.runtime.config.SpellingSuggestion;
  * order: interleaved                # grouped | interleaved | shuffled
  * seed: 7                           # for shuffled; drawn and recorded when absent
  * gap_s: 10                         # pause between runs
+ * cool_down: {within_watts: 10, within_celsius: 3, max_s: 300}   # then wait until the devices are near idle
  * on_failure: continue              # continue | stop
  * output_dir: results               # the campaign's folder goes to output_dir/campaigns/
  * </pre>
  */
 public final class CampaignFile {
-    static final Set<String> KEYS = Set.of("name", "base", "configs", "grid", "cycles", "order", "seed", "gap_s",
+    static final Set<String> KEYS = Set.of("name", "base", "configs", "grid", "cycles", "order", "seed", "gap_s", "cool_down",
             "on_failure", "output_dir");
     static final String INCLUDE = "include";
     static final String EXCLUDE = "exclude";
@@ -113,6 +114,7 @@ public final class CampaignFile {
                 problem("gap_s", "expected seconds between runs, 0 to 86400, got " + describe(tree.get("gap_s")));
             }
         }
+        CoolDown coolDown = tree.containsKey("cool_down") ? coolDown(tree.get("cool_down")) : null;
         FailurePolicy onFailure = choice("on_failure", FailurePolicy.class, FailurePolicy.CONTINUE);
         String outputDir = "results";
         if (tree.containsKey("output_dir")) {
@@ -123,7 +125,7 @@ public final class CampaignFile {
             }
         }
         return new CampaignSpec(file, name, configs, grid, include, exclude, cycles, order, seed, gapSeconds,
-                onFailure, outputDir, problems);
+                coolDown, onFailure, outputDir, problems);
     }
 
     /** A config entry: a file name relative to the campaign file, or an inline config map. */
@@ -265,6 +267,39 @@ public final class CampaignFile {
                         + " is not among the grid's values " + axis.values().stream().map(s -> describe(s.value())).toList());
             }
         });
+    }
+
+    /** {@code cool_down: {within_watts, within_celsius, max_s, sample_s}}: every key checked, all at once. */
+    private CoolDown coolDown(Object value) {
+        if (!(value instanceof Map<?, ?> map)) {
+            problem("cool_down", "expected a map, e.g. cool_down: {within_watts: 10, within_celsius: 3, max_s: 300}");
+            return null;
+        }
+        Set<String> keys = Set.of("within_watts", "within_celsius", "max_s", "sample_s");
+        int before = problems.size();
+        for (Object key : map.keySet()) {
+            if (!keys.contains(String.valueOf(key))) {
+                problem("cool_down." + key, "unknown cool_down key" + SpellingSuggestion.didYouMean(String.valueOf(key), keys)
+                        + "; allowed: within_watts, within_celsius, max_s, sample_s");
+            }
+        }
+        double watts = positive(map, "within_watts", 10, 0, 100_000);
+        double celsius = positive(map, "within_celsius", 3, 0, 200);
+        double max = positive(map, "max_s", 300, 1, 86_400);
+        double sample = positive(map, "sample_s", CoolDown.DEFAULT_SAMPLE_SECONDS, 0.1, 60);
+        return problems.size() > before ? null : new CoolDown(watts, celsius, max, sample);
+    }
+
+    private double positive(Map<?, ?> map, String key, double fallback, double min, double max) {
+        if (!map.containsKey(key)) {
+            return fallback;
+        }
+        if (map.get(key) instanceof Number n && n.doubleValue() >= min && n.doubleValue() <= max) {
+            return n.doubleValue();
+        }
+        problem("cool_down." + key, "expected a number from " + DurationEstimate.format(min) + " to "
+                + DurationEstimate.format(max) + ", got " + describe(map.get(key)));
+        return fallback;
     }
 
     /** One of an enum's config spellings, or {@code fallback} when absent (or wrong, with a problem). */

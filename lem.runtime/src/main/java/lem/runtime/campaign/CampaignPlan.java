@@ -18,13 +18,14 @@ import java.util.Map;
  * @param seed               the seed of the order (drawn when the file gave none)
  * @param seedDrawn          true when the campaign drew the seed itself
  * @param gapSeconds         pause between runs
+ * @param coolDown           the thermal gap after the pause, or null
  * @param onFailure          continue or stop
  * @param experiments        the experiments, by index
  * @param runs               every run, by index, in order
  */
 public record CampaignPlan(String schemaVersion, String campaignId, String name, String campaignFile,
         long createdEpochMillis, int cycles, Ordering order, long seed, boolean seedDrawn, double gapSeconds,
-        FailurePolicy onFailure, List<PlannedExperiment> experiments, List<PlannedRun> runs) {
+        CoolDown coolDown, FailurePolicy onFailure, List<PlannedExperiment> experiments, List<PlannedRun> runs) {
     public static final String SCHEMA_VERSION = "1";
 
     public CampaignPlan {

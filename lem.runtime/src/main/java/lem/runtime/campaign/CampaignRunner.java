@@ -37,6 +37,10 @@ public final class CampaignRunner {
 
         void pausing(double seconds);
 
+        /** Waiting for the devices to come back near idle, at most {@code coolDown.maxSeconds()}. */
+        default void coolingDown(CoolDown coolDown) {
+        }
+
         void ended(RunRecord record);
 
         Progress SILENT = new Progress() {
@@ -75,6 +79,9 @@ public final class CampaignRunner {
     private final Executor executor;
     private final Progress progress;
     private final Cancellation cancellation = new Cancellation();
+    private DeviceTelemetry telemetry;
+    /** True when this session took the idle reference itself, just before its first run. */
+    private boolean referenceTakenNow;
 
     /**
      * @param experiments the campaign expanded now; must match the plan ({@link #checkMatches})
@@ -109,7 +116,7 @@ public final class CampaignRunner {
         }
         CampaignPlan plan = new CampaignPlan(CampaignPlan.SCHEMA_VERSION, id, spec.name(),
                 spec.file().toAbsolutePath().normalize().toString(), epochMillis, spec.cycles(), spec.order(), seed,
-                drawn, spec.gapSeconds(), spec.onFailure(), planned, expansion.runs(seed));
+                drawn, spec.gapSeconds(), spec.coolDown(), spec.onFailure(), planned, expansion.runs(seed));
         return CampaignFolder.create(resultsRoot, plan);
     }
 
@@ -152,6 +159,12 @@ public final class CampaignRunner {
         }
     }
 
+    /** Where a campaign with {@code cool_down} reads device power and temperature; without it, there is no cool-down. */
+    public CampaignRunner withTelemetry(DeviceTelemetry deviceTelemetry) {
+        this.telemetry = deviceTelemetry;
+        return this;
+    }
+
     /** Stops the campaign: the running experiment keeps what it measured and is recorded cancelled. */
     public void cancel(String reason) {
         cancellation.cancel(reason);
@@ -168,6 +181,7 @@ public final class CampaignRunner {
         int ran = 0;
         try (AutoCloseable lock = folder.lock()) {
             List<PlannedRun> missing = folder.missing();
+            Map<String, DeviceTelemetry.DeviceState> idle = null;
             for (int i = 0; i < missing.size(); i++) {
                 PlannedRun run = missing.get(i);
                 if (cancellation.cancelled()) {
@@ -189,9 +203,26 @@ public final class CampaignRunner {
                     }
                     gap = plan.gapSeconds();
                 }
+                CoolDown.Wait wait = null;
+                if (plan.coolDown() != null) {
+                    try {
+                        if (idle == null) {
+                            idle = idleReference(plan.coolDown());
+                        }
+                        wait = coolDown(plan.coolDown(), idle, ran > 0 || !referenceTakenNow);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        stopped = "interrupted during the cool-down";
+                        break;
+                    }
+                    if (cancellation.cancelled()) {
+                        stopped = cancellation.reason();
+                        break;
+                    }
+                }
                 Experiment experiment = experiments.get(run.experiment());
                 progress.starting(run, experiment, i + 1, missing.size());
-                RunRecord record = runOne(run, experiment, gap);
+                RunRecord record = runOne(run, experiment, gap, wait);
                 ran++;
                 progress.ended(record);
                 if (record.state() == RunRecord.State.CANCELLED) {
@@ -222,7 +253,51 @@ public final class CampaignRunner {
         return new Outcome(folder, ran, complete, failed, plan.runs().size() - complete, stopped);
     }
 
-    private RunRecord runOne(PlannedRun run, Experiment experiment, double gapSeconds) throws IOException {
+    /**
+     * The devices as they were before the campaign's first run, kept in {@code idle.json} so that a
+     * resume (perhaps right after a crash, on a warm GPU) compares with the same reference.
+     */
+    private Map<String, DeviceTelemetry.DeviceState> idleReference(CoolDown coolDown)
+            throws IOException, InterruptedException {
+        java.nio.file.Path file = folder.path().resolve(IDLE_FILE);
+        if (java.nio.file.Files.isRegularFile(file)) {
+            return ResultsJson.read(file, IdleReference.class).devices();
+        }
+        if (telemetry == null) {
+            return Map.of();
+        }
+        Map<String, DeviceTelemetry.DeviceState> idle = telemetry.sample(coolDown.sampleSeconds());
+        referenceTakenNow = true;
+        if (!idle.isEmpty()) {
+            ResultsJson.writeAtomically(file, new IdleReference(idle, System.currentTimeMillis()));
+        }
+        return idle;
+    }
+
+    /** {@code idle.json}: the cool-down's reference. */
+    public record IdleReference(Map<String, DeviceTelemetry.DeviceState> devices, long takenEpochMillis) {
+    }
+
+    static final String IDLE_FILE = "idle.json";
+
+    /**
+     * The wait before a run. None before the first run after the reference was taken; a resume
+     * waits before its first run too, since a crash may have left the device warm.
+     */
+    private CoolDown.Wait coolDown(CoolDown coolDown, Map<String, DeviceTelemetry.DeviceState> idle, boolean wait)
+            throws InterruptedException {
+        if (idle.isEmpty() || telemetry == null) {
+            return new CoolDown.Wait(false, 0, idle, Map.of(), "no energy source reports device power here; no cool-down");
+        }
+        if (!wait) {
+            return new CoolDown.Wait(true, 0, idle, idle, "the idle reference was taken just before this run");
+        }
+        progress.coolingDown(coolDown);
+        return coolDown.await(idle, telemetry, cancellation);
+    }
+
+    private RunRecord runOne(PlannedRun run, Experiment experiment, double gapSeconds, CoolDown.Wait wait)
+            throws IOException {
         List<String> earlier = new ArrayList<>();
         folder.record(run.index()).ifPresent(previous -> {
             earlier.addAll(previous.earlierAttempts());
@@ -230,7 +305,7 @@ public final class CampaignRunner {
         });
         long started = System.currentTimeMillis();
         folder.write(new RunRecord(run.index(), experiment.name(), run.cycle(), RunRecord.State.RUNNING, null, null,
-                null, gapSeconds, started, 0, earlier));
+                null, gapSeconds, started, 0, earlier, wait));
         RunRecord.State state;
         String reason = null;
         String experimentId = null;
@@ -253,7 +328,7 @@ public final class CampaignRunner {
             cancellation.whileRunning(null);
         }
         RunRecord record = new RunRecord(run.index(), experiment.name(), run.cycle(), state, experimentId, directory,
-                reason, gapSeconds, started, System.currentTimeMillis(), earlier);
+                reason, gapSeconds, started, System.currentTimeMillis(), earlier, wait);
         folder.write(record);
         return record;
     }

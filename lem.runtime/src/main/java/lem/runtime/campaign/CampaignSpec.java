@@ -22,13 +22,14 @@ import lem.runtime.config.Provenance;
  * @param order      grouped, interleaved or shuffled
  * @param seed       the shuffle's seed, or null when the campaign draws one (and records it)
  * @param gapSeconds pause between two runs
+ * @param coolDown   the thermal gap after the pause, or null for none
  * @param onFailure  continue or stop after a failed experiment
  * @param outputDir  results folder the campaign's own folder goes under ({@code <output_dir>/campaigns/<id>})
  * @param problems   every mistake in the file, with its line
  */
 public record CampaignSpec(Path file, String name, List<ConfigDocument> configs, List<Axis> grid,
         List<List<ConfigDocument.Setting>> include, List<Exclusion> exclude, int cycles, Ordering order, Long seed,
-        double gapSeconds, FailurePolicy onFailure, String outputDir, List<ConfigProblem> problems) {
+        double gapSeconds, CoolDown coolDown, FailurePolicy onFailure, String outputDir, List<ConfigProblem> problems) {
 
     public CampaignSpec {
         configs = List.copyOf(configs);

@@ -16,10 +16,11 @@ import java.util.List;
  * @param startedEpochMillis when the latest attempt started
  * @param endedEpochMillis   when it ended, or 0 while running
  * @param earlierAttempts    what became of earlier attempts (a kill, a failure), oldest first
+ * @param coolDown           the thermal wait before it started, or null when the campaign has none
  */
 public record RunRecord(int index, String experiment, int cycle, State state, String experimentId,
         String resultDirectory, String reason, double gapSeconds, long startedEpochMillis, long endedEpochMillis,
-        List<String> earlierAttempts) {
+        List<String> earlierAttempts, CoolDown.Wait coolDown) {
 
     public RunRecord {
         earlierAttempts = earlierAttempts == null ? List.of() : List.copyOf(earlierAttempts);

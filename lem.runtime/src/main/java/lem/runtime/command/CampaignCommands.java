@@ -38,6 +38,7 @@ import lem.runtime.campaign.DurationEstimate;
 import lem.runtime.campaign.Experiment;
 import lem.runtime.campaign.PlannedRun;
 import lem.runtime.campaign.RunRecord;
+import lem.runtime.campaign.SourceTelemetry;
 import lem.runtime.config.ConfigDocument;
 import lem.runtime.config.ConfigProblem;
 import lem.runtime.config.LoadedConfig;
@@ -265,7 +266,7 @@ public class CampaignCommands {
             RunServices services = runs.resolveServices(loaded.config(), backend.choice().chosen());
             return runs.execute(loaded, services, new RunCommands.PrintedProgress(out),
                     started -> cancellation.whileRunning(started::cancel));
-        }, new PrintedCampaignProgress(out));
+        }, new PrintedCampaignProgress(out)).withTelemetry(new SourceTelemetry(runs.measuringSources()));
         CampaignRunner.Outcome outcome;
         try (InterruptKey key = InterruptKey.install(() -> runner.cancel("interrupted by Ctrl-C"))) {
             outcome = runner.run();
@@ -324,10 +325,19 @@ public class CampaignCommands {
         }
 
         @Override
+        public void coolingDown(lem.runtime.campaign.CoolDown coolDown) {
+            out.println("[campaign] cooling down: until power is within " + DurationEstimate.format(coolDown.withinWatts())
+                    + " W and temperature within " + DurationEstimate.format(coolDown.withinCelsius())
+                    + " C of idle, at most " + DurationEstimate.format(coolDown.maxSeconds()) + " s");
+        }
+
+        @Override
         public void ended(RunRecord record) {
             out.println("[campaign] run " + record.index() + " " + record.state().name().toLowerCase(Locale.ROOT)
                     + (record.experimentId() == null ? "" : " " + record.experimentId())
-                    + (record.reason() == null ? "" : ": " + record.reason()));
+                    + (record.reason() == null ? "" : ": " + record.reason())
+                    + (record.coolDown() == null || record.coolDown().note().isEmpty() ? ""
+                            : " (cool-down: " + record.coolDown().note() + ")"));
         }
     }
 }

@@ -60,8 +60,12 @@ final class CampaignTables {
                 + (expansion.spec().order() == lem.runtime.campaign.Ordering.SHUFFLED
                         ? " (seed " + seed + (seedDrawn ? ", drawn for this dry run; a real start draws its own" : "") + ")"
                         : "")
-                + ", gap " + DurationEstimate.format(expansion.spec().gapSeconds()) + " s, on_failure "
-                + expansion.spec().onFailure().configName());
+                + ", gap " + DurationEstimate.format(expansion.spec().gapSeconds()) + " s"
+                + (expansion.spec().coolDown() == null ? "" : ", then cool-down until within "
+                        + DurationEstimate.format(expansion.spec().coolDown().withinWatts()) + " W and "
+                        + DurationEstimate.format(expansion.spec().coolDown().withinCelsius()) + " C of idle (at most "
+                        + DurationEstimate.format(expansion.spec().coolDown().maxSeconds()) + " s, not in the estimate)")
+                + ", on_failure " + expansion.spec().onFailure().configName());
         footer.add("order: " + String.join(" ", runs.stream().map(r -> r.experiment() + "/" + r.cycle()).toList())
                 + "  (experiment #/campaign cycle)");
         footer.add("estimated total: " + (allKnown ? "" : ">= ") + DurationEstimate.format(total)

@@ -263,6 +263,11 @@ public class RunCommands {
         }
     }
 
+    /** Energy sources that measure here (no estimates): what a campaign's cool-down watches. */
+    List<EnergySource> measuringSources() {
+        return catalog.selectEnergySources(List.of(), false).available().stream().map(PluginService::service).toList();
+    }
+
     RunServices resolveServices(ExperimentConfig c, PluginService<InferenceBackend> backend) {
         PluginCatalog.EnergySelection selection = catalog.selectEnergySources(
                 c.energy().allAvailable() ? List.of() : c.energy().sources(), true);

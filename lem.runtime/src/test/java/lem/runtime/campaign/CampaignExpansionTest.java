@@ -155,13 +155,30 @@ class CampaignExpansionTest {
         String campaign = dir.resolve("campaign.yaml").toString();
         List<String> problems = result.problems().stream().map(ConfigProblem::toString).toList();
         assertTrue(problems.contains(campaign + ":10: on_faillure: unknown campaign key; did you mean 'on_failure'?"
-                + "; campaign keys: base, configs, cycles, gap_s, grid, name, on_failure, order, output_dir, seed"
+                + "; campaign keys: base, configs, cool_down, cycles, gap_s, grid, name, on_failure, order, output_dir, seed"
                 + " (config keys go in the config, or in grid: to vary them)"), problems::toString);
         assertTrue(problems.stream().anyMatch(p -> p.startsWith(campaign + ":2: configs[0]: '") && p.contains("missing.yaml' not found")), problems::toString);
         assertTrue(problems.contains(campaign + ":6: grid.cycles: expected a list of the values to try, e.g. cycles: [1, 2], got 3"), problems::toString);
         assertTrue(problems.stream().anyMatch(p -> p.startsWith(campaign + ":8: grid.exclude: excludes nothing: precision 'float64'")), problems::toString);
         assertTrue(problems.contains(campaign + ":9: order: expected grouped, interleaved or shuffled, got 'random'"), problems::toString);
         assertEquals(5, problems.size(), problems::toString);
+    }
+
+    @Test
+    void coolDownKeysAreCheckedAllAtOnce() throws IOException {
+        CampaignExpansion.Result result = expand("""
+                base: tiny.yaml
+                cool_down:
+                  within_watts: -1
+                  within_wats: 300
+                """);
+        String campaign = dir.resolve("campaign.yaml").toString();
+        assertEquals(List.of(campaign + ":4: cool_down.within_wats: unknown cool_down key; did you mean 'within_watts'?; allowed:"
+                + " within_watts, within_celsius, max_s, sample_s",
+                campaign + ":3: cool_down.within_watts: expected a number from 0.0 to 100000, got -1"),
+                result.problems().stream().map(ConfigProblem::toString).toList());
+        assertEquals(new CoolDown(10, 3, 300, 1), CampaignFile.read(write("ok.yaml", "base: tiny.yaml\ncool_down: {}\n")).coolDown(),
+                "defaults: 10 W, 3 C, 300 s, readings of 1 s");
     }
 
     @Test

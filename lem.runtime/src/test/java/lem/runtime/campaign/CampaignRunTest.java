@@ -156,11 +156,11 @@ class CampaignRunTest {
             Experiment e = expansion.experiments().get(run.experiment());
             var outcome = runs.run(e.loaded(), r -> { });
             folder.write(new RunRecord(i, e.name(), run.cycle(), RunRecord.State.COMPLETE, outcome.experimentId(),
-                    outcome.directory().toString(), null, 0, 1, 2, List.of()));
+                    outcome.directory().toString(), null, 0, 1, 2, List.of(), null));
         }
         PlannedRun killed = plan.get(3);
         folder.write(new RunRecord(3, expansion.experiments().get(killed.experiment()).name(), killed.cycle(),
-                RunRecord.State.RUNNING, null, null, null, 0, 3, 0, List.of()));
+                RunRecord.State.RUNNING, null, null, null, 0, 3, 0, List.of(), null));
         Map<Integer, RunRecord> before = folder.records();
         assertEquals(5, folder.missing().size());
         assertNotNull(first);
@@ -256,6 +256,54 @@ class CampaignRunTest {
         assertTrue(stopped.stopped().startsWith("run 1 (" + stopping.experiments().get(1).name() + ") failed and on_failure is stop"),
                 stopped.stopped());
         assertEquals(7, stopped.left());
+    }
+
+    @Test
+    void theCoolDownWaitsBeforeEachLaterRunUntilTheDevicesAreBackNearTheirIdleReferenceAndARecordSaysSo()
+            throws IOException {
+        CampaignExpansion.Result expansion = expansion("cool_down: {within_watts: 10, within_celsius: 3, max_s: 30, sample_s: 0.1}\n");
+        CampaignFolder folder = CampaignRunner.create(expansion, dir, 1_700_000_000_000L);
+        assertEquals(new CoolDown(10, 3, 30, 0.1), folder.plan().coolDown());
+        // the device is idle at first; each run heats it to 300 W / 80 C, and it cools by half the excess each reading
+        double[] excess = { 0 };
+        List<String> readings = Collections.synchronizedList(new ArrayList<>());
+        DeviceTelemetry gpu = seconds -> {
+            readings.add(String.valueOf(excess[0]));
+            var state = new DeviceTelemetry.DeviceState(100 + 200 * excess[0], 40 + 40 * excess[0]);
+            excess[0] /= 2;
+            return Map.of("gpu0", state);
+        };
+        runs = new ScriptedRuns(dir);
+        CampaignRunner runner = new CampaignRunner(folder, expansion.experiments(), (experiment, run, cancellation) -> {
+            excess[0] = 1;
+            return runs.run(experiment.loaded(), r -> { });
+        }, CampaignRunner.Progress.SILENT).withTelemetry(gpu);
+        CampaignRunner.Outcome outcome = runner.run();
+        assertTrue(outcome.finished());
+        CampaignFolder reread = CampaignFolder.open(dir.resolve("results"), folder.path().toString());
+        RunRecord first = reread.record(0).orElseThrow();
+        assertEquals(0, first.coolDown().waitedSeconds(), "the reference is taken just before the first run");
+        assertEquals(Map.of("gpu0", new DeviceTelemetry.DeviceState(100, 40.0)), first.coolDown().idle());
+        RunRecord second = reread.record(1).orElseThrow();
+        assertTrue(second.coolDown().reached());
+        // 1 -> 300 W (far), 0.5 -> 200 W, 0.25 -> 150 W, 0.125 -> 125 W, 0.0625 -> 112.5 W, 0.03125 -> 106.25 W / 41.25 C: back
+        assertEquals(new DeviceTelemetry.DeviceState(106.25, 41.25), second.coolDown().last().get("gpu0"));
+        assertEquals(1 + 7 * 6, readings.size(), "one reference, then six readings before each of the seven later runs");
+        assertTrue(Files.isRegularFile(folder.path().resolve(CampaignRunner.IDLE_FILE)));
+
+        // a resume on a warm device compares with the reference kept on disk, and waits before its first run too
+        Files.delete(reread.recordPath(7));
+        excess[0] = 1;
+        readings.clear();
+        executed.clear();
+        CampaignRunner resumed = new CampaignRunner(reread, expansion.experiments(), (experiment, run, cancellation) -> {
+            executed.add(run.index() + ":" + experiment.name());
+            return runs.run(experiment.loaded(), r -> { });
+        }, CampaignRunner.Progress.SILENT).withTelemetry(gpu);
+        assertTrue(resumed.run().finished());
+        assertEquals(1, executed.size());
+        assertEquals(6, readings.size(), "no new reference: the kept one");
+        assertTrue(reread.record(7).orElseThrow().coolDown().reached());
     }
 
     @Test

@@ -72,6 +72,11 @@ public final class ScriptedRuns {
         return runner.run();
     }
 
+    /** An energy source on one device, GPU-test-0, drawing {@code watts}, sampled at the session's interval. */
+    public static EnergySource meter(double watts) {
+        return new MeteredEnergySource("meter", new double[] { watts });
+    }
+
     static <S> PluginService<S> plugin(String name, S service) {
         return new PluginService<>(name, "test.bundle", "1.2.3", "ACTIVE", 0, service);
     }
