@@ -64,21 +64,7 @@ final class DurationEstimate {
 
     /** Seconds per request in the measured windows of the newest complete run of that name. */
     static Optional<Rate> measuredRate(String name, ResultStore history) {
-        try {
-            Optional<ExperimentSummary> newest = history.list().stream()
-                    .filter(s -> name.equals(s.name()) && s.state() == RunState.COMPLETE && s.cycles() != null)
-                    .max(Comparator.comparingLong(ExperimentSummary::startedEpochMillis));
-            if (newest.isEmpty()) {
-                return Optional.empty();
-            }
-            AggregatedResult result = history.load(newest.get().experimentId());
-            WorkloadMetrics m = result.overall();
-            if (m == null || m.requests() == 0 || m.windowNanos() <= 0) {
-                return Optional.empty();
-            }
-            return Optional.of(new Rate(result.experimentId(), m.windowNanos() / 1e9 / m.requests()));
-        } catch (RuntimeException e) {
-            return Optional.empty(); // an unreadable history only costs the estimate its rate
-        }
+        return history.newestComplete(name).filter(r -> r.overall().requests() > 0)
+                .map(r -> new Rate(r.experimentId(), r.overall().windowNanos() / 1e9 / r.overall().requests()));
     }
 }

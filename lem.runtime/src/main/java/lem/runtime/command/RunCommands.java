@@ -136,23 +136,14 @@ public class RunCommands {
 
     /** Runs one experiment with its services held until it ends; Ctrl-C or a service going away stops it cleanly. */
     Execution execute(LoadedConfig loaded, RunServices services, RunProgress progress) throws IOException {
-        List<PluginService<?>> held = new ArrayList<>();
+        List<ExperimentRunner> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // SIGTERM (a scheduler's time limit, `timeout`) stops the run as Ctrl-C does, then ends the process
+        InterruptKey key = InterruptKey.install(() -> started.forEach(r -> r.cancel("interrupted by Ctrl-C")),
+                () -> started.forEach(r -> r.cancel("terminated by SIGTERM")));
         try {
-            RunServices bound = hold(services, held);
-            ExperimentRunner runner = new ExperimentRunner(loaded, bound, baselines, progress, new EnvironmentCapture(),
-                    workingDirectory());
-            ServiceListener watcher = departureWatcher(bound, runner);
-            // SIGTERM (a scheduler's time limit, `timeout`) stops the run as Ctrl-C does, then ends the process
-            InterruptKey key = InterruptKey.install(() -> runner.cancel("interrupted by Ctrl-C"),
-                    () -> runner.cancel("terminated by SIGTERM"));
-            try {
-                return new Execution(runner.run(), key);
-            } finally {
-                key.close();
-                context.removeServiceListener(watcher);
-            }
+            return new Execution(execute(loaded, services, progress, started::add), key);
         } finally {
-            held.forEach(catalog::release);
+            key.close();
         }
     }
 
@@ -288,10 +279,15 @@ public class RunCommands {
     LoadedConfig loadValid(String file, List<String> overrides) {
         Path path = workingDirectory().resolve(file);
         LoadedConfig loaded = ConfigLoader.load(path, overrides);
+        failIfAny(validate(loaded), file);
+        return loaded;
+    }
+
+    /** Every problem of a loaded config, backend and energy source names checked against those registered now. */
+    List<ConfigProblem> validate(LoadedConfig loaded) {
         Set<String> backends = catalog.backends().stream().map(PluginService::name).collect(Collectors.toCollection(TreeSet::new));
         Set<String> sources = catalog.energySources().stream().map(PluginService::name).collect(Collectors.toCollection(TreeSet::new));
-        failIfAny(ConfigLoader.validate(loaded, backends, sources), file);
-        return loaded;
+        return ConfigLoader.validate(loaded, backends, sources);
     }
 
     /**
@@ -300,19 +296,30 @@ public class RunCommands {
      * prompts against the model. Warnings are printed; a problem fails the command.
      */
     BackendChoice checkBackend(LoadedConfig loaded, String file) {
+        BackendCheck check = backendCheck(loaded);
+        check.warnings().forEach(w -> System.err.println("warning: " + w));
+        failIfAny(check.problems(), file);
+        return check.choice();
+    }
+
+    /** The backend chosen for a config (null when none fits), what it finds wrong, and its warnings. */
+    record BackendCheck(BackendChoice choice, List<ConfigProblem> problems, List<ConfigProblem> warnings) {
+    }
+
+    BackendCheck backendCheck(LoadedConfig loaded) {
         BackendFit.Selection selection = BackendFit.select(loaded, catalog.backends());
         List<ConfigProblem> problems = new ArrayList<>(selection.problems());
+        List<ConfigProblem> warnings = new ArrayList<>();
         if (selection.choice() != null) {
             BackendFit.Fit fit = BackendFit.check(loaded, selection.choice().chosen());
-            fit.warnings().forEach(w -> System.err.println("warning: " + w));
+            warnings.addAll(fit.warnings());
             problems.addAll(fit.problems());
         }
-        failIfAny(problems, file);
-        return selection.choice();
+        return new BackendCheck(selection.choice(), problems, warnings);
     }
 
     /** Every problem printed with file, key and line, then a failure; nothing when there is none. */
-    private static void failIfAny(List<ConfigProblem> problems, String file) {
+    static void failIfAny(List<ConfigProblem> problems, String file) {
         if (!problems.isEmpty()) {
             PrintStream err = System.err;
             for (ConfigProblem p : problems) {
@@ -321,6 +328,11 @@ public class RunCommands {
             throw new CommandFailure(problems.size() + (problems.size() == 1 ? " problem" : " problems") + " in " + file
                     + "; nothing was run");
         }
+    }
+
+    /** Energy sources that measure here (no estimates): what a campaign's cool-down watches. */
+    List<EnergySource> measuringSources() {
+        return catalog.selectEnergySources(List.of(), false).available().stream().map(PluginService::service).toList();
     }
 
     RunServices resolveServices(ExperimentConfig c, PluginService<InferenceBackend> backend) {
@@ -413,6 +425,30 @@ public class RunCommands {
             return seconds + " s";
         }
         return seconds < 7200 ? seconds / 60 + " min" : String.format(Locale.ROOT, "%.1f h", seconds / 3600.0);
+    }
+
+    /**
+     * Runs one checked experiment with its services held until it ends, a departing service
+     * cancelling it; {@code started} receives the runner before it starts, for a caller's cancel
+     * (Ctrl-C, a campaign's).
+     */
+    RunOutcome execute(LoadedConfig loaded, RunServices services, RunProgress progress,
+            java.util.function.Consumer<ExperimentRunner> started) throws IOException {
+        List<PluginService<?>> held = new ArrayList<>();
+        try {
+            RunServices bound = hold(services, held);
+            ExperimentRunner runner = new ExperimentRunner(loaded, bound, baselines, progress, new EnvironmentCapture(),
+                    workingDirectory());
+            ServiceListener watcher = departureWatcher(bound, runner);
+            try {
+                started.accept(runner);
+                return runner.run();
+            } finally {
+                context.removeServiceListener(watcher);
+            }
+        } finally {
+            held.forEach(catalog::release);
+        }
     }
 
     /** The run's services, each held until the run ends (added to {@code held} for release). */

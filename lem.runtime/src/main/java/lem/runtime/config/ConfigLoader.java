@@ -66,6 +66,32 @@ public final class ConfigLoader {
     }
 
     /**
+     * Loads a config given as a document (a file read by {@link ConfigDocument#read}, or a map
+     * inside another file, {@link ConfigDocument#section}) with {@code settings} laid over its files
+     * and under {@code setOverrides}: a campaign's experiment. An inline config's {@code _extends}
+     * paths are relative to the file that holds it. The result is checked exactly as
+     * {@link #load(Path, List)}'s is.
+     */
+    public static LoadedConfig load(ConfigDocument config, List<ConfigDocument.Setting> settings,
+            List<String> setOverrides) {
+        ConfigLoader loader = new ConfigLoader();
+        ConfigLayer files = null;
+        if (config.readable()) {
+            ConfigLayer own = config.layerCopy();
+            normaliseBackendShorthand(own);
+            Deque<Path> chain = new ArrayDeque<>();
+            files = loader.mergeParents(own, config.file(), chain);
+        } else {
+            loader.problems.addAll(config.problems());
+        }
+        ConfigLayer varied = new ConfigLayer();
+        for (ConfigDocument.Setting setting : settings) {
+            varied.put(setting.keyPath(), setting.value(), setting.origin());
+        }
+        return loader.resolve(config.file(), files, varied, setOverrides);
+    }
+
+    /**
      * Every problem of a loaded config, plus a backend name that no registered backend has.
      *
      * @param registeredBackends {@code lem.backend.name} of every backend service present now
@@ -133,7 +159,11 @@ public final class ConfigLoader {
     }
 
     private LoadedConfig loadFile(Path file, List<String> setOverrides) {
-        ConfigLayer files = readWithParents(file, new ArrayDeque<>(), null);
+        return resolve(file, readWithParents(file, new ArrayDeque<>(), null), new ConfigLayer(), setOverrides);
+    }
+
+    /** Files (null when unreadable), then {@code varied}, then overrides, over presets and defaults. */
+    private LoadedConfig resolve(Path file, ConfigLayer files, ConfigLayer varied, List<String> setOverrides) {
         if (files == null) {
             files = new ConfigLayer();
         }
@@ -141,6 +171,7 @@ public final class ConfigLoader {
 
         ConfigLayer chosen = new ConfigLayer();
         chosen.mergeFrom(files);
+        chosen.mergeFrom(varied);
         chosen.mergeFrom(overrides);
 
         ConfigLayer resolved = ConfigLayer.uniform(ConfigSchema.defaults(), Provenance.defaultValue());
@@ -183,7 +214,6 @@ public final class ConfigLoader {
      * @param referrer   where the {@code _extends} naming this file was written; null for the top
      */
     private ConfigLayer readWithParents(Path file, Deque<Path> chain, Provenance referrer) {
-        Path identity = file.toAbsolutePath().normalize();
         if (referrer != null && !Files.exists(file)) {
             problems.add(ConfigProblem.at(referrer, EXTENDS, "'" + file + "' not found"
                     + " (an _extends path is relative to the file that names it)"));
@@ -204,6 +234,12 @@ public final class ConfigLoader {
             return null;
         }
         normaliseBackendShorthand(own);
+        return mergeParents(own, file, chain);
+    }
+
+    /** {@code own} merged over the files its {@code _extends} names, read relative to {@code file}. */
+    private ConfigLayer mergeParents(ConfigLayer own, Path file, Deque<Path> chain) {
+        Path identity = file.toAbsolutePath().normalize();
         ConfigLayer merged = new ConfigLayer();
         chain.addLast(identity);
         for (Parent parent : parentsOf(own, file)) {

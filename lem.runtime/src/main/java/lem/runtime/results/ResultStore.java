@@ -25,6 +25,33 @@ public final class ResultStore {
         return resultsRoot;
     }
 
+    /**
+     * The newest complete experiment of that name with metrics, for estimates of how long the next
+     * run will take; empty when there is none or the history cannot be read (it only costs an
+     * estimate its basis).
+     */
+    public java.util.Optional<AggregatedResult> newestComplete(String name) {
+        try {
+            List<ExperimentSummary> complete = list().stream()
+                    .filter(s -> name.equals(s.name()) && s.state() == RunState.COMPLETE)
+                    .sorted(java.util.Comparator.comparingLong(ExperimentSummary::startedEpochMillis).reversed())
+                    .toList();
+            for (ExperimentSummary summary : complete) {
+                try {
+                    AggregatedResult result = load(summary.experimentId());
+                    if (result.cyclesMeasured() > 0 && result.overall() != null && result.overall().windowNanos() > 0) {
+                        return java.util.Optional.of(result);
+                    }
+                } catch (RuntimeException unreadable) {
+                    // no basis: try the next one
+                }
+            }
+        } catch (RuntimeException unreadable) {
+            // an unreadable results folder gives no basis
+        }
+        return java.util.Optional.empty();
+    }
+
     /** Every experiment that has a readable status.json, oldest first. */
     public List<ExperimentSummary> list() {
         return listing().experiments();

@@ -60,7 +60,7 @@ class ResultsAnalysisCommandTest {
                 "--y", "output_tokens_per_s:max"}, work);
 
         // batch-8 has the lowest J/token (10) at 4 tokens/s, the highest speed: it dominates all others
-        assertEquals(List.of("front", "batch-8", "10.000", "4.000", "lowest j_per_output_token; highest output_tokens_per_s"),
+        assertEquals(List.of("front", "batch-8", "10.00", "4.000", "lowest j_per_output_token; highest output_tokens_per_s"),
                 table.rows().get(0));
         assertEquals(1, table.rows().stream().filter(r -> r.get(0).equals("front")).count());
         List<String> slow = table.rows().stream().filter(r -> r.get(1).equals("slow")).findFirst().orElseThrow();
@@ -99,7 +99,7 @@ class ResultsAnalysisCommandTest {
                 table.rows().toString());
         List<String> energy = table.rows().stream().filter(r -> r.get(0).equals("energy_j")).findFirst().orElseThrow();
         assertEquals("-87.5%", energy.get(3)); // 80 J against 640 J
-        assertEquals("640.0 -> 80.000", energy.get(2));
+        assertEquals("640.0 -> 80.00", energy.get(2));
         assertEquals("-", energy.get(7), "one cycle each: no test");
         assertTrue(table.footer().stream().anyMatch(f -> f.contains("batch-1 has 1 cycle(s): no t-test")), table.footer().toString());
         CommandFailure one = assertThrows(CommandFailure.class, () -> ResultsAnalysisCommand.compare(new String[] {"batch-1"}, work));
@@ -118,7 +118,7 @@ class ResultsAnalysisCommandTest {
 
         List<String> energy = table.rows().stream().filter(r -> r.get(0).equals("energy_j")).findFirst().orElseThrow();
         // cycle means 300 and 252; SciPy ttest_ind(equal_var=False): p = 0.00368, df 3.97, CI [-69.81, -26.19]
-        assertEquals(List.of("energy_j", "J", "900.0 -> 756.0", "-16.0%", "300.0 -> 252.0", "-48.000", "[-69.809, -26.191]",
+        assertEquals(List.of("energy_j", "J", "900.0 -> 756.0", "-16.0%", "300.0 -> 252.0", "-48.00", "[-69.81, -26.19]",
                 "0.0037", "4.0"), energy);
         assertTrue(table.footer().stream().noneMatch(f -> f.startsWith("unfair:")), "same work, same method: " + table.footer());
     }

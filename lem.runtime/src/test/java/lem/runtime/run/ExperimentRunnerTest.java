@@ -102,15 +102,11 @@ class ExperimentRunnerTest {
     }
 
     private Path fakeRoot() throws IOException {
-        Path root = dir.resolve("root");
-        Files.createDirectories(root.resolve("proc"));
-        Files.writeString(root.resolve("proc/cpuinfo"), "model name\t: Test CPU 9000\nflags\t\t: fpu sse2\n");
-        Files.writeString(root.resolve("proc/meminfo"), "MemTotal:       2048 kB\n");
-        return root;
+        return ScriptedRuns.fakeRoot(dir.resolve("root"));
     }
 
     private static <S> PluginService<S> plugin(String name, S service) {
-        return new PluginService<>(name, "test.bundle", "1.2.3", "ACTIVE", 0, service);
+        return ScriptedRuns.plugin(name, service);
     }
 
     private ExperimentRunner runner(LoadedConfig loaded, List<EnergySource> sources, List<FlopsStrategy> strategies)
