@@ -90,14 +90,23 @@ public final class MetricsScraper implements AutoCloseable {
         }
     }
 
-    /** Stops scraping and closes the file. */
+    /**
+     * Stops scraping, reads the page once more (the counters as the run left them, however short it
+     * was) and closes the file. A scrape in flight is let finish: interrupting it would lose it.
+     */
     @Override
     public void close() {
-        timer.shutdownNow();
+        timer.shutdown();
         try {
-            timer.awaitTermination(5, TimeUnit.SECONDS);
+            if (!timer.awaitTermination(10, TimeUnit.SECONDS)) {
+                timer.shutdownNow();
+            }
         } catch (InterruptedException e) {
+            timer.shutdownNow();
             Thread.currentThread().interrupt();
+        }
+        if (!Thread.currentThread().isInterrupted()) {
+            scrape();
         }
         synchronized (out) {
             try {
