@@ -13,9 +13,11 @@ import lem.runtime.results.ComparisonRow;
 import lem.runtime.results.EnergyMetrics;
 import lem.runtime.results.ExperimentSummary;
 import lem.runtime.results.FlopsMetrics;
+import lem.runtime.results.Goodput;
 import lem.runtime.results.MetricStatistics;
 import lem.runtime.results.PhaseEnergy;
 import lem.runtime.results.SampleSummary;
+import lem.runtime.results.SteadyState;
 import lem.runtime.results.ThrottleSummary;
 import lem.runtime.results.WorkloadMetrics;
 
@@ -48,12 +50,18 @@ public final class ResultTables {
                 + "time; " + tps[1] + " total tokens/s"));
         rows.add(row("request rate", num(m.requestsPerSecond()), "requests/s", "pooled over cycles"));
         var l = m.latency();
-        rows.add(row("TTFT", dist(l.ttftMs()), "ms", "mean / p50 / p90 / p99"));
+        rows.add(row("TTFT", dist(l.ttftMs()), "ms", "mean / p50 / p90 / p99, from arrival"));
+        if (l.queueMs() != null && l.queueMs().max() != null && l.queueMs().max() > 0) {
+            rows.add(row("queue", dist(l.queueMs()), "ms", "arrival to start: waiting for a batch slot or a connection"));
+        }
         String[] itl = dist(l.itlRawMs(), l.itlTrimmedMs() == null ? null : l.itlTrimmedMs().mean());
         rows.add(row("ITL", itl[0], "ms", "raw gaps; trimmed mean " + itl[1]
                 + (l.multiTokenChunks() > 0 ? "; " + l.multiTokenChunks() + " multi-token chunks" : "")));
+        if (l.multiTokenChunks() > 0 && l.itlPerTokenMs() != null) {
+            rows.add(row("ITL per token", dist(l.itlPerTokenMs()), "ms", "a chunk of k tokens gives k gaps of gap / k"));
+        }
         rows.add(row("TPOT", dist(l.tpotMs()), "ms", "(E2E - TTFT) / (tokens - 1)"));
-        rows.add(row("end to end", dist(l.e2eMs()), "ms", ""));
+        rows.add(row("end to end", dist(l.e2eMs()), "ms", "from arrival"));
         rows.add(row("prefill / decode time", String.join(" / ", Numbers.together(l.prefillTotalMs(), l.decodeTotalMs())), "ms",
                 "summed over requests"));
         EnergyMetrics e = m.energy();
@@ -75,6 +83,18 @@ public final class ResultTables {
             String[] perToken = Numbers.together(m.joulesPerOutputToken(), m.adjustedJoulesPerOutputToken());
             rows.add(row("energy per output token", perToken[0], "J/token", "adjusted " + perToken[1]));
             rows.add(row("output tokens per joule", num(m.outputTokensPerJoule()), "tokens/J", ""));
+        }
+        SteadyState steady = m.steadyState();
+        if (steady != null && steady.inFlight() > 1) {
+            rows.add(row("steady state", num(steady.durationNanos() / 1e9), "s", steady.inFlight() + " requests in flight; "
+                    + num(steady.outputTokensPerSecond()) + " output tokens/s"
+                    + (steady.joulesPerOutputToken() == null ? "" : ", " + num(steady.joulesPerOutputToken()) + " J/token")));
+        }
+        Goodput goodput = result.goodput();
+        if (goodput != null) {
+            rows.add(row("goodput", num(goodput.goodShare() * 100), "% of requests", goodput.goodRequests() + " of "
+                    + goodput.requests() + " met " + goodput.objectivesMs() + " ms; "
+                    + num(goodput.goodRequestsPerSecond()) + " good requests/s"));
         }
         FlopsMetrics f = m.flops();
         if (f != null) {

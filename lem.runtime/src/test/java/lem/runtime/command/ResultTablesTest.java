@@ -304,4 +304,43 @@ class ResultTablesTest {
                 table.footer()::toString);
         assertTrue(TableFormat.render(table).contains("Results: /results/cut-test"));
     }
+
+    /**
+     * Three requests arrive together at 0 with objectives TTFT 150 ms; a starts at 0 and b at 0
+     * (two slots), c waits for a slot until 300 ms. Tokens: a at 100 and 200 ms (one a chunk of 3),
+     * b at 100 and 250 ms, c at 400 and 500 ms. The server-side view: queue, per-token ITL, the
+     * plateau of 2 in flight (until a ends at 200 ms) and goodput 2 of 3 (c's TTFT from arrival is 400 ms).
+     */
+    @Test
+    void queueingPerTokenItlTheSteadyStateAndGoodputAreShownWhenTheyApply() throws IOException {
+        ResultsDirectory dir = ResultsDirectory.create(root, "served", "served");
+        dir.writeConfig(Map.of("config", Map.of("slo", Map.of("ttft_ms", 150.0))));
+        ModelDescription model = new ModelDescription("tiny", "gpt2", 1000, Precision.FLOAT32, Precision.FLOAT32, "none",
+                Map.of());
+        long t0 = 1000 * MS; // every request arrives at t0 (0 would read as "arrival unknown")
+        List<RequestTimeline> requests = List.of(
+                new RequestTimeline("a", 4, 4, t0, t0 + 100 * MS, t0 + 200 * MS,
+                        List.of(new TokenArrival(t0 + 100 * MS, 1), new TokenArrival(t0 + 200 * MS, 3)), "length", null, t0),
+                new RequestTimeline("b", 4, 2, t0, t0 + 100 * MS, t0 + 250 * MS,
+                        List.of(new TokenArrival(t0 + 100 * MS, 1), new TokenArrival(t0 + 250 * MS, 1)), "length", null, t0),
+                new RequestTimeline("c", 4, 2, t0 + 300 * MS, t0 + 400 * MS, t0 + 500 * MS,
+                        List.of(new TokenArrival(t0 + 400 * MS, 1), new TokenArrival(t0 + 500 * MS, 1)), "length", null, t0));
+        EnergyReading reading = new EnergyReading("nvml", t0, t0 + 500 * MS, List.of(new DeviceEnergy("GPU-0",
+                EnergyDomain.GPU, 50, EnergyMethod.COUNTER, false, "counter")), List.of(), List.of(), Map.of());
+        dir.writeRaw(new RawResult(null, "served", 1, 0, "host", new WallClockAnchor(1_700_000_000_000L, 0),
+                new MeasurementWindow(t0, t0 + 500 * MS), new BackendIdentity("vllm", "0.1.0", "test"), model, requests,
+                List.of(reading), List.of(), null, null, List.of(), -1, List.of(), null, true, null));
+
+        Map<String, List<String>> rows = rowsByMetric(ResultTables.summary(dir.aggregate(), "complete", "d"));
+
+        assertTrue(rows.get("queue").get(1).startsWith("100.0 / 0.0"), "mean of 0, 0 and 300 ms: " + rows.get("queue"));
+        // per token: a's 3-token chunk after 100 ms gives 3 gaps of 33.3 ms; b one of 150, c one of 100:
+        // mean (100 + 150 + 100) / 5 = 70, median 33.3
+        assertTrue(rows.get("ITL per token").get(1).startsWith("70.0 / 33.3 / "), rows.get("ITL per token").toString());
+        assertEquals("0.2000", rows.get("steady state").get(1), "a and b in flight together until a ends at 200 ms");
+        assertTrue(rows.get("steady state").get(3).startsWith("2 requests in flight"), rows.get("steady state").toString());
+        assertEquals("66.67", rows.get("goodput").get(1));
+        assertTrue(rows.get("goodput").get(3).startsWith("2 of 3 met {ttft_ms=150.0} ms"), rows.get("goodput").toString());
+        assertTrue(rows.get("TTFT").get(3).endsWith("from arrival"));
+    }
 }
