@@ -105,6 +105,8 @@ class RunStateIT {
                     if (raw.findAny().isPresent()) {
                         return experiment(results);
                     }
+                } catch (java.io.UncheckedIOException e) {
+                    // a temporary file renamed into place while the tree was walked: look again
                 }
             }
             Thread.sleep(20);
@@ -161,9 +163,11 @@ class RunStateIT {
 
         Finished list = run("list", "results", "list");
         assertEquals(0, list.status(), list.output());
-        String row = list.output().lines().filter(l -> l.startsWith(id)).findFirst().orElseThrow(() -> new AssertionError(list.output()));
-        assertTrue(row.contains(" dead (its process (PID " + p.pid() + " on "), row);
-        assertFalse(row.contains("running"), row);
+        // the table wraps long cells within 120 columns: read the experiment's row with its continuation lines
+        String row = list.output().substring(list.output().indexOf(id)).replaceAll("\\s+", " ");
+        assertTrue(row.startsWith(id + " slow dead (its process (PID "), list.output());
+        assertTrue(list.output().contains(p.pid() + " on "), "the dead process's PID and host: " + list.output());
+        assertFalse(row.startsWith(id + " slow running"), list.output());
 
         Finished aggregate = run("aggregate", "aggregate", id);
         assertEquals(0, aggregate.status(), aggregate.output());
