@@ -76,7 +76,9 @@ public class HostCommands {
     static String listing(Map<String, String> lem, TreeSet<String> framework) {
         int width = lem.keySet().stream().mapToInt(String::length).max().orElse(0);
         StringBuilder out = new StringBuilder("lem commands (`help <command>` for its options):\n");
-        lem.forEach((name, text) -> out.append(String.format("  %-" + width + "s  %s%n", name, text)));
+        String hanging = " ".repeat(width + 2); // after the line's own 2 spaces: under the description
+        lem.forEach((name, text) -> out.append(TableFormat.wrap(String.format("  %-" + width + "s  %s", name, text),
+                hanging)).append('\n'));
         out.append("Framework commands (Felix, Gogo):\n");
         StringBuilder line = new StringBuilder(" ");
         for (String name : framework) {

@@ -71,7 +71,7 @@ class OneShotCommandIT {
 
         assertEquals(1, exit.status(), exit.transcript());
         // the problem, naming the file, then lem's one-line verdict
-        assertTrue(exit.err().contains(missing + ": file not found"), exit.transcript());
+        assertTrue(exit.err().contains(missing + ": config file not found"), exit.transcript());
         assertTrue(exit.err().contains("\nlem: 1 problem in " + missing + "; nothing was run"), exit.transcript());
         assertFalse(exit.err().contains("\tat "), "no stack trace for a user mistake:\n" + exit.transcript());
         assertFalse(Files.exists(folder.resolve("results")), "nothing was run");
