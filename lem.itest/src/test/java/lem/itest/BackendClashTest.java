@@ -94,7 +94,8 @@ class BackendClashTest {
             assertEquals(2, tracker.size(), "both copies register example-echo");
 
             Shell shell = new Shell(processor);
-            String listed = shell.run("lem:backends");
+            // the footer wraps at 120 columns: read it as one text
+            String listed = shell.run("lem:backends").replaceAll("\\s+", " ");
             assertTrue(listed.contains("clash: backend 'example-echo' is registered by 2 bundles (lem.example.backend "
                     + NEWER + " ranking 0, lem.example.backend " + older + " ranking 0); a run uses lem.example.backend "
                     + NEWER), listed);
