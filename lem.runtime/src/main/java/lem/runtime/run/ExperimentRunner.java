@@ -375,6 +375,11 @@ public final class ExperimentRunner {
         AtomicInteger finished = new AtomicInteger();
         GenerationListener listener = new GenerationListener() {
             @Override
+            public void requestArrived(String requestId, long timestampNanos) {
+                recorder.requestArrived(requestId, timestampNanos);
+            }
+
+            @Override
             public void requestStarted(String requestId, long timestampNanos) {
                 recorder.requestStarted(requestId, timestampNanos);
             }

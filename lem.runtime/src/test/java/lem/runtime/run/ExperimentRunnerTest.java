@@ -38,6 +38,7 @@ import lem.runtime.results.ExperimentStatus;
 import lem.runtime.results.PowerSeriesFile;
 import lem.runtime.results.PowerSeriesPoint;
 import lem.runtime.results.RawResult;
+import lem.runtime.results.RequestTimeline;
 import lem.runtime.results.ResultsDirectory;
 import lem.runtime.results.ResultsJson;
 import lem.runtime.results.RunState;
@@ -288,6 +289,28 @@ class ExperimentRunnerTest {
 
         assertEquals(1, backend.opened);
         assertEquals(1, backend.closed);
+    }
+
+    /**
+     * A backend that says when each request arrived (a closed loop: when its slot frees, which is
+     * when it is sent) overrides the plan's arrival at the window's start: its requests, run one
+     * after another, did not queue, so TTFT is the 3 ms service time for each.
+     */
+    @Test
+    void anArrivalTheBackendReportsReplacesThePlans() throws IOException {
+        backend.reportsArrival = true;
+        RunOutcome outcome = runner(config("""
+                warmup: {enabled: false}
+                baseline: {enabled: false}
+                """), List.of(), List.of()).run();
+
+        assertTrue(outcome.complete(), outcome.reason());
+        var latency = outcome.result().overall().latency();
+        assertEquals(0.0, latency.queueMs().max(), 1e-9, "no request waited: each arrived as it was sent");
+        assertEquals(3.0, latency.ttftMs().max(), 1e-9);
+        for (RequestTimeline request : raw(outcome, 1).requests()) {
+            assertEquals(request.startNanos(), request.arrivalNanos(), request.requestId());
+        }
     }
 
     @Test

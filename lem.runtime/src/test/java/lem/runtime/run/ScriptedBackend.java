@@ -40,6 +40,8 @@ final class ScriptedBackend implements InferenceBackend {
     static final int VOCABULARY = 1000;
 
     long ttftNanos = 3_000_000L;
+    /** Says each request arrived as it starts, as a closed-loop client does (GenerationListener.requestArrived). */
+    boolean reportsArrival;
     long itlNanos = 2_000_000L;
     /** Extra time before the first token of the i-th warmup request (0-based). */
     IntToLongFunction warmupExtraNanos = i -> 0;
@@ -151,6 +153,9 @@ final class ScriptedBackend implements InferenceBackend {
     private RequestResult run(GenerationRequest request, int outputTokens, long ttft, long itl,
             GenerationListener listener) {
         long start = System.nanoTime();
+        if (reportsArrival) {
+            listener.requestArrived(request.id(), start);
+        }
         listener.requestStarted(request.id(), start);
         long at = start;
         for (int i = 0; i < outputTokens; i++) {
