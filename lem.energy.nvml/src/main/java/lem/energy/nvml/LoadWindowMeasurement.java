@@ -108,7 +108,8 @@ public final class LoadWindowMeasurement {
         System.out.println("warnings             " + reading.warnings());
     }
 
-    private static String awaitLine(BufferedReader out, String prefix) throws Exception {
+    /** Reads the child's lines, echoing them, until one starts with {@code prefix}; returns it. */
+    static String awaitLine(BufferedReader out, String prefix) throws Exception {
         String line;
         while ((line = out.readLine()) != null) {
             System.out.println("load: " + line);

@@ -70,7 +70,7 @@ public final class WindowAccuracy {
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
         Writer in = new OutputStreamWriter(child.getOutputStream(), StandardCharsets.UTF_8);
-        String uuid = awaitLine(out, "LOAD_READY").replaceAll(".*uuid=(\\S+).*", "$1");
+        String uuid = LoadWindowMeasurement.awaitLine(out, "LOAD_READY").replaceAll(".*uuid=(\\S+).*", "$1");
         SessionSettings settings = new SessionSettings(TimeUnit.MILLISECONDS.toNanos(intervalMillis), Set.of(uuid),
                 Map.of());
         List<Double> order = new ArrayList<>();
@@ -88,7 +88,7 @@ public final class WindowAccuracy {
                 session = (NvmlEnergySession) source.start(settings);
                 in.write(String.format(Locale.ROOT, "LOAD %.3f%n", window));
                 in.flush();
-                awaitLine(out, "DONE");
+                LoadWindowMeasurement.awaitLine(out, "DONE");
                 reading = session.stop();
             } else {
                 // steady load across both edges: only the counter's steps stand between lem and the truth
@@ -98,7 +98,7 @@ public final class WindowAccuracy {
                 session = (NvmlEnergySession) source.start(settings);
                 Thread.sleep((long) (window * 1000));
                 reading = session.stop();
-                awaitLine(out, "DONE");
+                LoadWindowMeasurement.awaitLine(out, "DONE");
             }
             DeviceEnergy energy = reading.devices().get(0);
             System.out.printf(Locale.ROOT, "WINDOW length_s=%.3f start_ns=%d end_ns=%d lem_j=%.4f expected_error_j=%s "
@@ -111,16 +111,5 @@ public final class WindowAccuracy {
         in.write("QUIT\n");
         in.flush();
         child.waitFor();
-    }
-
-    private static String awaitLine(BufferedReader out, String prefix) throws Exception {
-        String line;
-        while ((line = out.readLine()) != null) {
-            if (line.startsWith(prefix)) {
-                return line;
-            }
-            System.out.println("load: " + line);
-        }
-        throw new IllegalStateException("the load ended without printing " + prefix);
     }
 }
