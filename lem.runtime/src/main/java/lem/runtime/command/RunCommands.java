@@ -215,13 +215,6 @@ public class RunCommands {
                 var dir = store.directory(r.experimentId());
                 return ResultTables.summary(r, stateOf(dir), dir.path().toString());
             }
-            case "compare":
-                if (o.positional.size() != 2) {
-                    throw new CommandFailure("usage: lem results compare <id-a> <id-b>");
-                }
-                return ResultTables.compare(store.compare(o.positional.get(0), o.positional.get(1)));
-            case "export":
-                return store.exportCsv(o.positional.toArray(String[]::new));
             default:
                 throw new CommandFailure("lem results: unknown action '" + action + "'; allowed: list, show, compare, export, pareto, correlate");
             }
