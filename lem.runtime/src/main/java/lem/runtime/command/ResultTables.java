@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Locale;
 
 import lem.runtime.results.AggregatedResult;
-import lem.runtime.results.Comparison;
-import lem.runtime.results.ComparisonRow;
 import lem.runtime.results.EnergyMetrics;
 import lem.runtime.results.ExperimentSummary;
 import lem.runtime.results.FlopsMetrics;
@@ -210,35 +208,10 @@ public final class ResultTables {
                 "J/TOKEN", "TTFT ms"), rows, List.of());
     }
 
-    public static Rows compare(Comparison c) {
-        List<List<String>> rows = new ArrayList<>();
-        for (ComparisonRow r : c.rows()) {
-            rows.add(List.of(r.metric(), r.unit(), num(r.a()), num(r.b()),
-                    r.differencePercent() == null ? "-" : String.format(Locale.ROOT, "%+.1f%%", r.differencePercent()),
-                    withCi(r.aCycleMean(), r.aCiLow(), r.aCiHigh()), withCi(r.bCycleMean(), r.bCiLow(), r.bCiHigh()),
-                    r.intervalsOverlap() == null ? "-" : r.intervalsOverlap() ? "yes" : "no"));
-        }
-        List<String> footer = new ArrayList<>();
-        footer.add("A and B are pooled over cycles (totals over all cycles, latencies from all requests); the "
-                + "95% t-intervals belong to the means of cycles beside them.");
-        footer.addAll(c.notes());
-        return new Rows("Comparison: A = " + c.experimentA() + ", B = " + c.experimentB(),
-                List.of("METRIC", "UNIT", "A POOLED", "B POOLED", "B vs A", "A MEAN OF CYCLES [95% CI]",
-                        "B MEAN OF CYCLES [95% CI]", "CIs OVERLAP"), rows, footer);
-    }
-
     /** The method's name without its explanation, which result.json keeps whole. */
     static String shortMethod(String method) {
         int paren = method.indexOf(" (");
         return paren > 0 ? method.substring(0, paren) : method;
-    }
-
-    private static String withCi(Double value, Double low, Double high) {
-        if (low == null || high == null) {
-            return num(value);
-        }
-        String[] v = Numbers.together(value, low, high);
-        return v[0] + " [" + v[1] + ", " + v[2] + "]";
     }
 
     /** A ratio as a percentage, by the same rule (a coefficient of variation: 0.1286 is 12.86%). */

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
@@ -157,51 +156,6 @@ public final class ResultStore {
         AggregatedResult result = directory.aggregate();
         directory.writeResult(result);
         return result;
-    }
-
-    /**
-     * Headline metrics of two experiments: the pooled figures with the difference of b from a in
-     * percent, and each one's mean of cycles with its 95% t-interval.
-     */
-    public Comparison compare(String experimentA, String experimentB) {
-        AggregatedResult a = load(experimentA);
-        AggregatedResult b = load(experimentB);
-        List<ComparisonRow> rows = new ArrayList<>();
-        for (HeadlineMetric metric : HeadlineMetric.values()) {
-            Double valueA = metric.valueOf(a.overall());
-            Double valueB = metric.valueOf(b.overall());
-            if (valueA == null && valueB == null) {
-                continue;
-            }
-            Double difference = valueA == null || valueB == null || valueA == 0 ? null
-                    : (valueB - valueA) / Math.abs(valueA) * 100;
-            MetricStatistics statsA = a.statistic(metric.key());
-            MetricStatistics statsB = b.statistic(metric.key());
-            boolean intervalA = statsA != null && statsA.ciLow() != null;
-            boolean intervalB = statsB != null && statsB.ciLow() != null;
-            Boolean overlap = !intervalA || !intervalB ? null
-                    : statsA.ciLow() <= statsB.ciHigh() && statsB.ciLow() <= statsA.ciHigh();
-            rows.add(new ComparisonRow(metric.key(), metric.unit(), valueA, valueB, difference,
-                    statsA == null ? null : statsA.mean(), intervalA ? statsA.ciLow() : null,
-                    intervalA ? statsA.ciHigh() : null, statsB == null ? null : statsB.mean(),
-                    intervalB ? statsB.ciLow() : null, intervalB ? statsB.ciHigh() : null, overlap));
-        }
-        List<String> notes = new ArrayList<>();
-        if (!Objects.equals(a.backend(), b.backend())) {
-            notes.add("backends differ: " + a.backend() + " vs " + b.backend());
-        }
-        String modelA = a.model() == null ? null : a.model().name();
-        String modelB = b.model() == null ? null : b.model().name();
-        if (!Objects.equals(modelA, modelB)) {
-            notes.add("models differ: " + modelA + " vs " + modelB);
-        }
-        if (a.cyclesMeasured() < 2 || b.cyclesMeasured() < 2) {
-            notes.add("an experiment has fewer than 2 cycles: no confidence interval, differences may be noise");
-        }
-        if (!a.complete() || !b.complete()) {
-            notes.add("an experiment is incomplete: see its raw_files");
-        }
-        return new Comparison(a.experimentId(), b.experimentId(), rows, notes);
     }
 
     /** CSV of the given experiments (all when none are given), in the {@code experiments.csv} format. */

@@ -192,20 +192,6 @@ class ResultTablesTest {
     }
 
     @Test
-    void compareShowsEachIntervalBesideTheMeanOfCyclesItBelongsTo() {
-        // the case: pooled 708.7 tokens/s, cycles 498.8, 570.5, 2103.8 (mean 1057.7, t-CI [-1194.6, 3310.0])
-        ResultTables.Rows table = ResultTables.compare(new lem.runtime.results.Comparison("a", "b", List.of(
-                new lem.runtime.results.ComparisonRow("output_tokens_per_s", "tokens/s", 708.7, 800.0, 12.88,
-                        1057.7, -1194.6, 3310.0, 810.0, 790.0, 830.0, true)), List.of("models differ: x vs y")));
-        assertEquals(List.of("METRIC", "UNIT", "A POOLED", "B POOLED", "B vs A", "A MEAN OF CYCLES [95% CI]",
-                "B MEAN OF CYCLES [95% CI]", "CIs OVERLAP"), table.headers());
-        assertEquals(List.of("output_tokens_per_s", "tokens/s", "708.7", "800.0", "+12.9%", "1058 [-1195, 3310]",
-                "810.0 [790.0, 830.0]", "yes"), table.rows().get(0));
-        assertTrue(table.footer().get(0).startsWith("A and B are pooled over cycles"), table.footer().toString());
-        assertTrue(table.footer().contains("models differ: x vs y"), table.footer().toString());
-    }
-
-    @Test
     void oneCycleSaysWhyThereIsNoInterval() throws IOException {
         AggregatedResult result = aggregate(new long[] {10}, new double[] {100});
         List<String> footer = ResultTables.summary(result, "complete", "d").footer();
