@@ -164,8 +164,7 @@ public final class Aggregator {
         }
         List<CycleResult> cycles = new ArrayList<>();
         for (CycleInput cycle : included) {
-            cycles.add(new CycleResult(cycle.cycle(), MetricsCalculator.compute(List.of(cycle)),
-                    MetricsCalculator.requestMetrics(cycle)));
+            cycles.add(MetricsCalculator.cycle(cycle));
         }
         WorkloadMetrics overall = included.isEmpty() ? null : MetricsCalculator.compute(included);
         if (included.isEmpty()) {

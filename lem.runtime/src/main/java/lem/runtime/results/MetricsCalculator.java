@@ -24,6 +24,19 @@ public final class MetricsCalculator {
     }
 
     public static WorkloadMetrics compute(List<CycleInput> cycles) {
+        return compute(cycles, new LinkedHashMap<>());
+    }
+
+    /** One cycle's metrics and its per-request figures, the energy shared out once for both. */
+    public static CycleResult cycle(CycleInput cycle) {
+        Map<String, Double> requestEnergy = new LinkedHashMap<>();
+        WorkloadMetrics metrics = compute(List.of(cycle), requestEnergy);
+        return new CycleResult(cycle.cycle(), metrics, requestMetrics(cycle,
+                metrics.energy() != null && !metrics.energy().sourcesUsed().isEmpty() ? requestEnergy : null));
+    }
+
+    /** As {@link #compute(List)}, adding each request's share of the energy to {@code requestEnergy} (process/id). */
+    private static WorkloadMetrics compute(List<CycleInput> cycles, Map<String, Double> requestEnergy) {
         Samples samples = new Samples();
         List<String> warnings = new ArrayList<>();
         List<DeviceEnergyFigure> figures = new ArrayList<>();
@@ -77,7 +90,7 @@ public final class MetricsCalculator {
                 flops.add(raw, warnings);
                 peakMemory = Math.max(peakMemory, raw.peakDeviceMemoryBytes());
             }
-            attribute(cycle, cycleFigures, phaseDevices, phaseNotes, new LinkedHashMap<>(), steady);
+            attribute(cycle, cycleFigures, phaseDevices, phaseNotes, requestEnergy, steady);
         }
 
         if (failedOutputTokens > 0) {
@@ -147,11 +160,13 @@ public final class MetricsCalculator {
 
     /** Per request latency of one cycle, in process and request order. */
     public static List<RequestMetrics> requestMetrics(CycleInput cycle) {
+        return cycle(cycle).requests();
+    }
+
+    /** Per request figures; {@code requestEnergy} (process/id) null when no energy was counted. */
+    private static List<RequestMetrics> requestMetrics(CycleInput cycle, Map<String, Double> requestEnergy) {
         List<RequestMetrics> metrics = new ArrayList<>();
-        Map<String, Double> requestEnergy = new LinkedHashMap<>();
-        List<DeviceEnergyFigure> figures = EnergyAccounting.select(cycle, new ArrayList<>());
-        attribute(cycle, figures, new ArrayList<>(), new ArrayList<>(), requestEnergy, new SteadyStateSum());
-        boolean measured = figures.stream().anyMatch(DeviceEnergyFigure::counted);
+        boolean measured = requestEnergy != null;
         for (RawResult raw : cycle.raws()) {
             for (RequestTimeline request : raw.requests()) {
                 long[] gaps = gaps(request);
