@@ -143,7 +143,7 @@ public final class CampaignQueue implements AutoCloseable {
      * @return what happens, in words
      */
     public synchronized String pause(String campaignId) {
-        Entry entry = known(campaignId);
+        Entry entry = entry(campaignId);
         switch (entry.state) {
         case RUNNING:
             entry.pauseAsked = true;
@@ -169,7 +169,7 @@ public final class CampaignQueue implements AutoCloseable {
      * is kept and the run marked cancelled); a queued or paused one never runs again from this queue.
      */
     public synchronized String cancel(String campaignId) {
-        Entry entry = known(campaignId);
+        Entry entry = entry(campaignId);
         switch (entry.state) {
         case RUNNING:
             entry.cancelAsked = true;
@@ -190,7 +190,25 @@ public final class CampaignQueue implements AutoCloseable {
         }
     }
 
-    private Entry known(String campaignId) {
+    /**
+     * A campaign this queue had: its id, a unique prefix of it, or its folder.
+     *
+     * @return its folder, or empty when the queue never had it
+     */
+    public synchronized Optional<CampaignFolder> find(String given) {
+        List<Entry> found = entries.values().stream().filter(e -> e.id().equals(given)
+                || e.folder.path().toAbsolutePath().normalize().toString().equals(given)).toList();
+        if (found.isEmpty()) {
+            found = entries.values().stream().filter(e -> e.id().startsWith(given)).toList();
+        }
+        if (found.size() > 1) {
+            throw new CampaignException("'" + given + "' names several campaigns: "
+                    + String.join(", ", found.stream().map(Entry::id).toList()));
+        }
+        return found.stream().findFirst().map(e -> e.folder);
+    }
+
+    private Entry entry(String campaignId) {
         Entry entry = entries.get(campaignId);
         if (entry == null) {
             throw new CampaignException("campaign " + campaignId + " was not started in the background on this host"

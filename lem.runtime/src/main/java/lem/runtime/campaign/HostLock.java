@@ -41,9 +41,9 @@ public final class HostLock implements AutoCloseable {
         this.lock = lock;
     }
 
-    /** The host's lock file: {@value #PROPERTY}, else {@value #ENVIRONMENT}, else {@code lem-host.lock} in the temp folder. */
-    public static Path defaultFile() {
-        String named = System.getProperty(PROPERTY);
+    /** The host's lock file: {@code configured} (the framework property {@value #PROPERTY}), else {@value #ENVIRONMENT}, else the temp folder's. */
+    public static Path file(String configured) {
+        String named = configured;
         if (named == null || named.isBlank()) {
             named = System.getenv(ENVIRONMENT);
         }

@@ -19,6 +19,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.SynchronousBundleListener;
+
 import lem.runtime.campaign.CampaignException;
 import lem.runtime.campaign.CampaignExpansion;
 import lem.runtime.campaign.CampaignFolder;
@@ -41,9 +47,17 @@ final class BackgroundCampaigns implements AutoCloseable {
     static final Set<String> ACTIONS = Set.of("start", "status", "pause", "cancel", "schedule", "schedules", "unschedule");
     static final String LOG_FILE = "campaign.log";
     static final String TICKER_NAME = "lem-campaign-schedules";
+    /** Set by the launcher for a one-shot command (lem.app's OneShotCommand reads it too). */
+    static final String ONE_SHOT_PROPERTY = "lem.argc";
     private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
 
     private final CampaignCommands commands;
+    private final Path hostLockFile;
+    /** Ends the background campaign when the framework starts stopping, before plugin bundles go. */
+    private final SynchronousBundleListener frameworkStopping;
+    private final BundleContext bundleContext;
+    /** True in a one-shot {@code lem <command>} process, which exits when its command ends: nothing runs in its background. */
+    private final boolean oneShot;
     private final CampaignQueue queue;
     private final Map<String, PrintStream> logs = new ConcurrentHashMap<>();
     private final Path resultsRoot;
@@ -53,6 +67,18 @@ final class BackgroundCampaigns implements AutoCloseable {
 
     BackgroundCampaigns(CampaignCommands commands) {
         this.commands = commands;
+        Bundle own = FrameworkUtil.getBundle(BackgroundCampaigns.class);
+        this.bundleContext = own == null ? null : own.getBundleContext();
+        this.oneShot = bundleContext != null && bundleContext.getProperty(ONE_SHOT_PROPERTY) != null;
+        this.hostLockFile = HostLock.file(bundleContext == null ? null : bundleContext.getProperty(HostLock.PROPERTY));
+        this.frameworkStopping = event -> {
+            if (event.getBundle().getBundleId() == 0 && event.getType() == BundleEvent.STOPPING) {
+                close();
+            }
+        };
+        if (bundleContext != null) {
+            bundleContext.addBundleListener(frameworkStopping);
+        }
         this.queue = new CampaignQueue(new CampaignQueue.Launcher() {
             @Override
             public CampaignRunner prepare(CampaignFolder folder, CampaignRunner.Progress tracker) throws IOException {
@@ -67,7 +93,7 @@ final class BackgroundCampaigns implements AutoCloseable {
                     log.close();
                 }
             }
-        }, HostLock.defaultFile());
+        }, hostLockFile);
         this.resultsRoot = RunCommands.workingDirectory().resolve("results").toAbsolutePath().normalize();
         try {
             schedules = new CampaignSchedules(resultsRoot.resolve(CampaignFolder.CAMPAIGNS_DIR).resolve(CampaignSchedules.FILE),
@@ -83,7 +109,7 @@ final class BackgroundCampaigns implements AutoCloseable {
                                     || s == CampaignQueue.State.RUNNING).orElse(false);
                         }
                     });
-            if (!schedules.list().isEmpty()) {
+            if (!oneShot && !schedules.list().isEmpty()) {
                 startTicker();
             }
         } catch (CampaignException e) {
@@ -97,12 +123,19 @@ final class BackgroundCampaigns implements AutoCloseable {
      * The host's GPUs for a foreground campaign, or a failure naming the campaign that holds them.
      * Inside a Slurm job the scheduler has handed out the GPUs, and nothing is locked.
      */
-    static AutoCloseable holdHost(CampaignFolder folder) throws IOException {
+    AutoCloseable holdHost(CampaignFolder folder) throws IOException {
         if (HostLock.underSlurm()) {
             return () -> {
             };
         }
-        return HostLock.acquire(HostLock.defaultFile(), HostLock.describe(folder.plan().campaignId()));
+        return HostLock.acquire(hostLockFile, HostLock.describe(folder.plan().campaignId()));
+    }
+
+    /** Fails, before a foreground campaign plans anything, when another campaign holds the host's GPUs. */
+    void checkHostFree() throws IOException {
+        if (!HostLock.underSlurm()) {
+            HostLock.acquire(hostLockFile, "a check").close();
+        }
     }
 
     /** True when the campaign is queued or paused in the background here, so that a resume continues it there. */
@@ -114,6 +147,11 @@ final class BackgroundCampaigns implements AutoCloseable {
     Object command(String action, String[] args, PrintStream out) throws IOException {
         Options o = Options.parse("lem campaign " + action, args, Set.of("--dir", "--every", "--at"), Set.of());
         Path root = RunCommands.workingDirectory().resolve(o.one("--dir", "results")).toAbsolutePath().normalize();
+        if (oneShot && Set.of("start", "schedule", "unschedule").contains(action)) {
+            throw new CommandFailure("lem campaign " + action + " works in the shell of the long-lived host (lem without"
+                    + " arguments), which keeps running the campaigns; a one-shot command ends with its process: use"
+                    + " lem campaign run <campaign.yaml> or resume <id> to run a campaign here");
+        }
         try {
             switch (action) {
             case "start":
@@ -124,9 +162,9 @@ final class BackgroundCampaigns implements AutoCloseable {
                 }
                 return status(o.positional.isEmpty() ? null : o.positional.get(0), root);
             case "pause":
-                return queue.pause(CampaignFolder.open(root, single(o, "lem campaign pause <campaign id>")).plan().campaignId());
+                return queue.pause(folder(single(o, "lem campaign pause <campaign id>"), root).plan().campaignId());
             case "cancel":
-                return queue.cancel(CampaignFolder.open(root, single(o, "lem campaign cancel <campaign id>")).plan().campaignId());
+                return queue.cancel(folder(single(o, "lem campaign cancel <campaign id>"), root).plan().campaignId());
             case "schedule":
                 return schedule(single(o, "lem campaign schedule <campaign.yaml> --every 6h | --at 02:00,14:00"),
                         o.one("--every", null), o.one("--at", null), out);
@@ -148,7 +186,7 @@ final class BackgroundCampaigns implements AutoCloseable {
                     + "); its output goes to " + folder.path().resolve(LOG_FILE) + "; lem:campaign status "
                     + folder.plan().campaignId() + " shows how far it is";
         }
-        CampaignFolder folder = CampaignFolder.open(root, given);
+        CampaignFolder folder = folder(given, root);
         if (folder.missing().isEmpty()) {
             throw new CampaignException("campaign " + folder.plan().campaignId() + " is complete; nothing to start");
         }
@@ -156,6 +194,11 @@ final class BackgroundCampaigns implements AutoCloseable {
         return "campaign " + folder.plan().campaignId() + " continues in the background (" + place(folder) + "): "
                 + folder.missing().size() + " of " + folder.plan().runs().size() + " runs to do; output in "
                 + folder.path().resolve(LOG_FILE);
+    }
+
+    /** A campaign the queue had (id, unique prefix or folder), else one under the results folder. */
+    private CampaignFolder folder(String given, Path root) {
+        return queue.find(given).orElseGet(() -> CampaignFolder.open(root, given));
     }
 
     private String place(CampaignFolder folder) {
@@ -231,7 +274,7 @@ final class BackgroundCampaigns implements AutoCloseable {
     }
 
     private ResultTables.Rows status(String given, Path root) {
-        String only = given == null ? null : CampaignFolder.open(root, given).plan().campaignId();
+        String only = given == null ? null : folder(given, root).plan().campaignId();
         List<List<String>> rows = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         for (CampaignQueue.Status s : queue.status()) {
@@ -248,7 +291,7 @@ final class BackgroundCampaigns implements AutoCloseable {
                 notes.add(s.campaignId() + ": " + s.note());
             }
             if (s.state() == CampaignQueue.State.RUNNING || s.state() == CampaignQueue.State.PAUSED) {
-                notes.add(s.campaignId() + ": output in " + CampaignFolder.open(root, s.campaignId()).path().resolve(LOG_FILE));
+                notes.add(s.campaignId() + ": output in " + folder(s.campaignId(), root).path().resolve(LOG_FILE));
             }
         }
         if (only != null && rows.isEmpty()) {
@@ -334,6 +377,13 @@ final class BackgroundCampaigns implements AutoCloseable {
 
     @Override
     public void close() {
+        if (bundleContext != null) {
+            try {
+                bundleContext.removeBundleListener(frameworkStopping);
+            } catch (IllegalStateException bundleStopped) {
+                // the listener went with the bundle's context
+            }
+        }
         ScheduledExecutorService t;
         synchronized (this) {
             t = ticker;

@@ -246,6 +246,7 @@ public class CampaignCommands {
             return CampaignTables.plan(expansion, estimates,
                     seed != null ? seed : ThreadLocalRandom.current().nextLong(), seed == null);
         }
+        background.checkHostFree();
         CampaignFolder folder = CampaignRunner.create(expansion, RunCommands.workingDirectory(), System.currentTimeMillis());
         out.println("campaign " + folder.plan().campaignId() + ": " + folder.plan().runs().size() + " runs ("
                 + folder.plan().experiments().size() + " experiments x " + folder.plan().cycles() + " cycles, "
@@ -279,7 +280,7 @@ public class CampaignCommands {
         CampaignRunner.Outcome outcome;
         // SIGTERM (a Slurm time limit, `timeout`) stops the campaign as Ctrl-C does: the run in flight is kept
         // incomplete and resume runs it again
-        try (AutoCloseable gpus = BackgroundCampaigns.holdHost(folder);
+        try (AutoCloseable gpus = background.holdHost(folder);
                 InterruptKey key = InterruptKey.install(() -> runner.cancel("interrupted by Ctrl-C"),
                         () -> runner.cancel("terminated by SIGTERM"))) {
             outcome = runner.run();
