@@ -235,6 +235,10 @@ public class CampaignCommands {
     }
 
     private Object start(Path file, String shownAs, boolean dryRun, PrintStream out) throws IOException {
+        if (!dryRun) {
+            // refused before anything is read or planned while another campaign holds the GPUs
+            background.checkHostFree();
+        }
         CampaignExpansion.Result expansion = expand(file, shownAs);
         if (dryRun) {
             List<DurationEstimate> estimates = new ArrayList<>();
@@ -246,7 +250,6 @@ public class CampaignCommands {
             return CampaignTables.plan(expansion, estimates,
                     seed != null ? seed : ThreadLocalRandom.current().nextLong(), seed == null);
         }
-        background.checkHostFree();
         CampaignFolder folder = CampaignRunner.create(expansion, RunCommands.workingDirectory(), System.currentTimeMillis());
         out.println("campaign " + folder.plan().campaignId() + ": " + folder.plan().runs().size() + " runs ("
                 + folder.plan().experiments().size() + " experiments x " + folder.plan().cycles() + " cycles, "
