@@ -3,7 +3,6 @@ package lem.runtime.campaign;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -153,12 +152,7 @@ public final class CampaignFolder {
      */
     public AutoCloseable lock() throws IOException {
         FileChannel channel = FileChannel.open(path.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
+        FileLock lock = HostLock.tryLock(channel);
         if (lock == null) {
             channel.close();
             throw new CampaignException("campaign " + plan.campaignId() + " is being run by another process or command now");

@@ -79,6 +79,8 @@ public final class CampaignRunner {
     private final Executor executor;
     private final Progress progress;
     private final Cancellation cancellation = new Cancellation();
+    /** Set by {@link #holdAfterCurrentRun}: the session stops before its next run, the campaign stays resumable. */
+    private volatile String hold;
     private DeviceTelemetry telemetry;
     /** True when this session took the idle reference itself, just before its first run. */
     private boolean referenceTakenNow;
@@ -170,6 +172,14 @@ public final class CampaignRunner {
         cancellation.cancel(reason);
     }
 
+    /**
+     * Pauses the campaign: the run in flight finishes and is recorded as usual, then the session
+     * stops before the next one with {@code reason} as its {@link Outcome#stopped}; a resume goes on.
+     */
+    public void holdAfterCurrentRun(String reason) {
+        hold = reason;
+    }
+
     public CampaignFolder folder() {
         return folder;
     }
@@ -184,8 +194,8 @@ public final class CampaignRunner {
             Map<String, DeviceTelemetry.DeviceState> idle = null;
             for (int i = 0; i < missing.size(); i++) {
                 PlannedRun run = missing.get(i);
-                if (cancellation.cancelled()) {
-                    stopped = cancellation.reason();
+                if (cancellation.cancelled() || hold != null) {
+                    stopped = cancellation.cancelled() ? cancellation.reason() : hold;
                     break;
                 }
                 double gap = 0;
@@ -219,6 +229,10 @@ public final class CampaignRunner {
                         stopped = cancellation.reason();
                         break;
                     }
+                }
+                if (hold != null) {
+                    stopped = hold;
+                    break;
                 }
                 Experiment experiment = experiments.get(run.experiment());
                 progress.starting(run, experiment, i + 1, missing.size());

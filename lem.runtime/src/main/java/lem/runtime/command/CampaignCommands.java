@@ -22,6 +22,7 @@ import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -54,7 +55,9 @@ import lem.runtime.run.RunServices;
         "osgi.command.function=campaign", "osgi.command.function=sweep" })
 public class CampaignCommands {
     static final String CAMPAIGN_USAGE = "usage: lem campaign run <campaign.yaml> [--dry-run] | resume <campaign>"
-            + " | show <campaign> [--runs] | list  (--dir <results folder>, default results)";
+            + " | show <campaign> [--runs] | list  (--dir <results folder>, default results)"
+            + " | on the host: start <campaign.yaml | id> | status [id] | pause <id> | cancel <id>"
+            + " | schedule <campaign.yaml> --every 6h | --at 02:00,14:00 | schedules | unschedule <n>";
     static final String SWEEP_USAGE = "usage: lem sweep <config> --vary key.path=v1,v2,... [--vary ...] [--cycles N]"
             + " [--order grouped|interleaved|shuffled] [--seed S] [--gap-s S] [--on-failure continue|stop] [--dir results] [--dry-run]";
     private static final Pattern KEY_PATH = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*");
@@ -62,16 +65,29 @@ public class CampaignCommands {
             .withZone(ZoneOffset.UTC);
 
     private final RunCommands runs;
+    /** start, status, pause, cancel and schedules: campaigns in the background on this host. */
+    private final BackgroundCampaigns background = new BackgroundCampaigns(this);
 
     @Activate
     public CampaignCommands(@Reference RunCommands runs) {
         this.runs = runs;
     }
 
-    @Descriptor("run, resume, show or list campaigns: a grid of configs run as many experiments, resumable")
-    public Object campaign(CommandSession session, @Descriptor("run | resume | show | list") String action,
+    /** Host shutdown: the background campaign's run in flight ends cleanly, and no thread is left. */
+    @Deactivate
+    void deactivate() {
+        background.close();
+    }
+
+    @Descriptor("run, resume, show or list campaigns: a grid of configs run as many experiments, resumable;"
+            + " start, status, pause, cancel, schedule, schedules, unschedule: in the background on this host")
+    public Object campaign(CommandSession session,
+            @Descriptor("run | resume | show | list | start | status | pause | cancel | schedule | schedules | unschedule") String action,
             @Descriptor("run: <campaign.yaml> [--dry-run]; resume/show: <campaign id, unique prefix or folder> "
                     + "[--runs]; option --dir <results folder> (default results)") String... args) throws IOException {
+        if (BackgroundCampaigns.ACTIONS.contains(action)) {
+            return background.command(action, args, session.getConsole());
+        }
         Options o = Options.parse("lem campaign " + action, args, Set.of("--dir"), Set.of("--dry-run", "--runs"));
         PrintStream out = session.getConsole();
         Path resultsRoot = RunCommands.workingDirectory().resolve(o.one("--dir", "results"));
@@ -83,6 +99,9 @@ public class CampaignCommands {
             }
             case "resume": {
                 CampaignFolder folder = CampaignFolder.open(resultsRoot, single(o, "lem campaign resume <campaign>"));
+                if (background.holds(folder)) {
+                    return background.command("start", new String[] { folder.path().toString() }, out);
+                }
                 Path file = Path.of(folder.plan().campaignFile());
                 if (!Files.isRegularFile(file)) {
                     throw new CommandFailure("campaign " + folder.plan().campaignId() + " was planned from " + file
@@ -216,6 +235,10 @@ public class CampaignCommands {
     }
 
     private Object start(Path file, String shownAs, boolean dryRun, PrintStream out) throws IOException {
+        if (!dryRun) {
+            // refused before anything is read or planned while another campaign holds the GPUs
+            background.checkHostFree();
+        }
         CampaignExpansion.Result expansion = expand(file, shownAs);
         if (dryRun) {
             List<DurationEstimate> estimates = new ArrayList<>();
@@ -235,7 +258,7 @@ public class CampaignCommands {
     }
 
     /** Reads, expands and checks a campaign; every problem printed with file and line, then a failure. */
-    private CampaignExpansion.Result expand(Path file, String shownAs) {
+    CampaignExpansion.Result expand(Path file, String shownAs) {
         CampaignSpec spec = CampaignFile.read(file);
         Set<String> warnings = new LinkedHashSet<>();
         CampaignExpansion.Result expansion = CampaignExpansion.expand(spec, loaded -> check(loaded, warnings));
@@ -256,7 +279,26 @@ public class CampaignCommands {
     }
 
     private Object runCampaign(CampaignFolder folder, List<Experiment> experiments, PrintStream out) throws IOException {
-        CampaignRunner runner = new CampaignRunner(folder, experiments, (experiment, run, cancellation) -> {
+        CampaignRunner runner = newRunner(folder, experiments, out, new PrintedCampaignProgress(out));
+        CampaignRunner.Outcome outcome;
+        // SIGTERM (a Slurm time limit, `timeout`) stops the campaign as Ctrl-C does: the run in flight is kept
+        // incomplete and resume runs it again
+        try (AutoCloseable gpus = background.holdHost(folder);
+                InterruptKey key = InterruptKey.install(() -> runner.cancel("interrupted by Ctrl-C"),
+                        () -> runner.cancel("terminated by SIGTERM"))) {
+            outcome = runner.run();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception releasing) {
+            throw new IOException("releasing the host lock: " + releasing.getMessage(), releasing);
+        }
+        return printOutcome(folder, outcome, out);
+    }
+
+    /** A campaign's runner: each run checked again and run by the experiment runner, its progress printed to {@code out}. */
+    CampaignRunner newRunner(CampaignFolder folder, List<Experiment> experiments, PrintStream out,
+            CampaignRunner.Progress progressOfCampaign) {
+        return new CampaignRunner(folder, experiments, (experiment, run, cancellation) -> {
             LoadedConfig loaded = experiment.loaded();
             // checked again now: a backend bundle may have come or gone since the campaign started
             RunCommands.BackendCheck backend = runs.backendCheck(loaded);
@@ -270,14 +312,10 @@ public class CampaignCommands {
             } finally {
                 progress.finish();
             }
-        }, new PrintedCampaignProgress(out)).withTelemetry(new SourceTelemetry(runs.measuringSources()));
-        CampaignRunner.Outcome outcome;
-        // SIGTERM (a Slurm time limit, `timeout`) stops the campaign as Ctrl-C does: the run in flight is kept
-        // incomplete and resume runs it again
-        try (InterruptKey key = InterruptKey.install(() -> runner.cancel("interrupted by Ctrl-C"),
-                () -> runner.cancel("terminated by SIGTERM"))) {
-            outcome = runner.run();
-        }
+        }, progressOfCampaign).withTelemetry(new SourceTelemetry(runs.measuringSources()));
+    }
+
+    private static Object printOutcome(CampaignFolder folder, CampaignRunner.Outcome outcome, PrintStream out) {
         String id = folder.plan().campaignId();
         String status = outcome.finished() ? "complete" : outcome.complete() + " of " + folder.plan().runs().size()
                 + " runs complete";
