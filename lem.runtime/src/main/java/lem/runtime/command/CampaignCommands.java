@@ -53,8 +53,9 @@ import lem.runtime.run.RunServices;
 @Component(service = CampaignCommands.class, property = { "osgi.command.scope=lem",
         "osgi.command.function=campaign", "osgi.command.function=sweep" })
 public class CampaignCommands {
-    static final String CAMPAIGN_USAGE = "usage: lem campaign run <campaign.yaml> [--dry-run] | resume <campaign>"
-            + " | show <campaign> [--runs] | list  (--dir <results folder>, default results)";
+    static final String CAMPAIGN_USAGE = "usage: lem campaign run <campaign.yaml> [--dry-run] | resume <campaign> [--slurm]"
+            + " | show <campaign> [--runs] | list | submit --slurm <campaign.yaml | campaign> [--dry-run]"
+            + " | collect <campaign> [--wait] [--poll-s S]  (--dir <results folder>, default results)";
     static final String SWEEP_USAGE = "usage: lem sweep <config> --vary key.path=v1,v2,... [--vary ...] [--cycles N]"
             + " [--order grouped|interleaved|shuffled] [--seed S] [--gap-s S] [--on-failure continue|stop] [--dir results] [--dry-run]";
     private static final Pattern KEY_PATH = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*");
@@ -62,6 +63,7 @@ public class CampaignCommands {
             .withZone(ZoneOffset.UTC);
 
     private final RunCommands runs;
+    private final SlurmCampaigns slurm = new SlurmCampaigns(this, new lem.runtime.campaign.slurm.SlurmClient());
 
     @Activate
     public CampaignCommands(@Reference RunCommands runs) {
@@ -72,7 +74,8 @@ public class CampaignCommands {
     public Object campaign(CommandSession session, @Descriptor("run | resume | show | list") String action,
             @Descriptor("run: <campaign.yaml> [--dry-run]; resume/show: <campaign id, unique prefix or folder> "
                     + "[--runs]; option --dir <results folder> (default results)") String... args) throws IOException {
-        Options o = Options.parse("lem campaign " + action, args, Set.of("--dir"), Set.of("--dry-run", "--runs"));
+        Options o = Options.parse("lem campaign " + action, args, Set.of("--dir", "--task", "--poll-s"),
+                Set.of("--dry-run", "--runs", "--slurm", "--wait"));
         PrintStream out = session.getConsole();
         Path resultsRoot = RunCommands.workingDirectory().resolve(o.one("--dir", "results"));
         try {
@@ -82,7 +85,10 @@ public class CampaignCommands {
                 return start(RunCommands.workingDirectory().resolve(file), file, o.flag("--dry-run"), out);
             }
             case "resume": {
-                CampaignFolder folder = CampaignFolder.open(resultsRoot, single(o, "lem campaign resume <campaign>"));
+                CampaignFolder folder = CampaignFolder.open(resultsRoot, single(o, "lem campaign resume <campaign> [--slurm]"));
+                if (o.flag("--slurm")) {
+                    return slurm.resubmit(folder, o.flag("--dry-run"), out);
+                }
                 Path file = Path.of(folder.plan().campaignFile());
                 if (!Files.isRegularFile(file)) {
                     throw new CommandFailure("campaign " + folder.plan().campaignId() + " was planned from " + file
@@ -110,6 +116,37 @@ public class CampaignCommands {
                 }
                 return new ResultTables.Rows("Campaigns in " + resultsRoot, List.of("CAMPAIGN", "NAME", "STATE", "FILE"),
                         rows, List.of());
+            }
+            case "submit": {
+                String target = single(o, "lem campaign submit --slurm <campaign.yaml | campaign> [--dry-run]");
+                if (!o.flag("--slurm")) {
+                    throw new CommandFailure("lem campaign submit: say where: --slurm (a Slurm job array is the only"
+                            + " scheduler lem submits to); lem campaign run runs a campaign on this host");
+                }
+                return slurm.submit(target, resultsRoot, o.flag("--dry-run"), out);
+            }
+            case "run-task": {
+                CampaignFolder folder = CampaignFolder.open(resultsRoot, single(o, "lem campaign run-task <campaign> --task N"));
+                String task = o.one("--task", System.getenv("SLURM_ARRAY_TASK_ID"));
+                if (task == null) {
+                    throw new CommandFailure("lem campaign run-task: --task N is needed (outside Slurm; inside, it is "
+                            + "SLURM_ARRAY_TASK_ID)");
+                }
+                return slurm.runTask(folder, task, out);
+            }
+            case "collect": {
+                CampaignFolder folder = CampaignFolder.open(resultsRoot, single(o, "lem campaign collect <campaign> [--wait]"));
+                String poll = o.one("--poll-s", String.valueOf(SlurmCampaigns.DEFAULT_POLL_SECONDS));
+                double pollSeconds;
+                try {
+                    pollSeconds = Double.parseDouble(poll);
+                } catch (NumberFormatException e) {
+                    pollSeconds = -1;
+                }
+                if (!(pollSeconds >= 0.1 && pollSeconds <= 3600)) {
+                    throw new CommandFailure("lem campaign collect: --poll-s '" + poll + "' is not seconds from 0.1 to 3600");
+                }
+                return slurm.collect(folder, o.flag("--wait"), pollSeconds, out);
             }
             default:
                 throw new CommandFailure("lem campaign: unknown action '" + action + "'; " + CAMPAIGN_USAGE);
@@ -236,11 +273,18 @@ public class CampaignCommands {
 
     /** Reads, expands and checks a campaign; every problem printed with file and line, then a failure. */
     private CampaignExpansion.Result expand(Path file, String shownAs) {
+        return expand(file, shownAs, List.of());
+    }
+
+    /** As {@link #expand(Path, String)}, with more problems of the same file (its {@code slurm:} section) reported together. */
+    CampaignExpansion.Result expand(Path file, String shownAs, List<ConfigProblem> more) {
         CampaignSpec spec = CampaignFile.read(file);
         Set<String> warnings = new LinkedHashSet<>();
         CampaignExpansion.Result expansion = CampaignExpansion.expand(spec, loaded -> check(loaded, warnings));
         warnings.forEach(w -> System.err.println("warning: " + w));
-        RunCommands.failIfAny(expansion.problems(), shownAs);
+        List<ConfigProblem> problems = new ArrayList<>(expansion.problems());
+        problems.addAll(more);
+        RunCommands.failIfAny(problems, shownAs);
         return expansion;
     }
 
@@ -256,6 +300,12 @@ public class CampaignCommands {
     }
 
     private Object runCampaign(CampaignFolder folder, List<Experiment> experiments, PrintStream out) throws IOException {
+        return runCampaign(folder, experiments, out, null);
+    }
+
+    /** Runs the campaign's missing runs, or only those of {@code only} (a Slurm array task's), when not null. */
+    Object runCampaign(CampaignFolder folder, List<Experiment> experiments, PrintStream out, Set<Integer> only)
+            throws IOException {
         CampaignRunner runner = new CampaignRunner(folder, experiments, (experiment, run, cancellation) -> {
             LoadedConfig loaded = experiment.loaded();
             // checked again now: a backend bundle may have come or gone since the campaign started
@@ -271,6 +321,9 @@ public class CampaignCommands {
                 progress.finish();
             }
         }, new PrintedCampaignProgress(out)).withTelemetry(new SourceTelemetry(runs.measuringSources()));
+        if (only != null) {
+            runner.only(only);
+        }
         CampaignRunner.Outcome outcome;
         // SIGTERM (a Slurm time limit, `timeout`) stops the campaign as Ctrl-C does: the run in flight is kept
         // incomplete and resume runs it again
