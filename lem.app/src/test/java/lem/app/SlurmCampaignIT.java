@@ -29,30 +29,28 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 @Timeout(value = 400, unit = TimeUnit.SECONDS)
 class SlurmCampaignIT {
-    private static final Path LEM = Path.of(System.getProperty("lem.distribution", "target/lem"), "bin", "lem")
-            .toAbsolutePath();
+    /** Each lem command, and the wait for an array task to start, at most this long. */
     private static final long COMMAND_TIMEOUT_SECONDS = 300;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path work;
 
-    /** The issue's campaign: 2 x 2 grid over batch size and precision, 2 campaign cycles, interleaved; tiny runs. */
+    /**
+     * The issue's campaign: the quickstart (the repository's examples/quickstart.yaml) with few tokens,
+     * a 2 x 2 grid over batch size and precision, 2 campaign cycles, interleaved.
+     */
     private void campaign() throws IOException {
+        Path quickstart = Path.of(System.getProperty("user.dir")).getParent().resolve("examples/quickstart.yaml");
+        assertTrue(Files.isRegularFile(quickstart), quickstart + " is the quickstart this test extends");
         Files.writeString(work.resolve("campaign.yaml"), """
                 name: slurm-grid
                 base:
-                  name: tiny
-                  model: {source: synthetic, name: llama-tiny, seed: 42}
-                  precision: float32
-                  backend: {name: djl, device: cpu}
-                  batching: {strategy: static, batch_size: 2}
-                  decoder: {preset: deterministic, min_new_tokens: 8, max_new_tokens: 8}
-                  prompts: {source: synthetic, count: 4, synthetic: {input_tokens: 8}}
+                  _extends: %s
+                  decoder: {min_new_tokens: 8, max_new_tokens: 8}
+                  prompts: {count: 4, synthetic: {input_tokens: 8}}
                   warmup: {enabled: false}
                   baseline: {enabled: false}
                   cycles: 1
-                  output: {dir: results}
                 grid:
                   batching.batch_size: [1, 2]
                   precision: [float32, float16]
@@ -63,14 +61,14 @@ class SlurmCampaignIT {
                   mem: 512M
                   time_limit: "10:00"
                   runs_per_task: 2
-                """);
+                """.formatted(quickstart));
     }
 
     private record Finished(int status, String output) {
     }
 
     private Finished lem(OneNodeSlurm slurm, String name, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(LEM.toString()));
+        List<String> command = new ArrayList<>(List.of(RunStateIT.LEM.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(work.resolve(name + ".out").toFile());
@@ -95,7 +93,7 @@ class SlurmCampaignIT {
     }
 
     private static JsonNode json(Path file) throws IOException {
-        return JSON.readTree(file.toFile());
+        return new ObjectMapper().readTree(file.toFile());
     }
 
     /** Run index to its record, for every run that started. */
@@ -144,7 +142,7 @@ class SlurmCampaignIT {
 
     /** The summary table's rows: the lines that start with the experiment name. */
     private static List<String> rows(String output) {
-        return output.lines().filter(l -> l.startsWith("tiny-batching.batch_size=")).toList();
+        return output.lines().filter(l -> l.startsWith("quickstart-batching.batch_size=")).toList();
     }
 
     @Test
