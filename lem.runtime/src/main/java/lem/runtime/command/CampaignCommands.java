@@ -339,7 +339,7 @@ public class CampaignCommands {
         if (!outcome.finished()) {
             throw new CommandFailure("campaign " + id + ": " + outcome.left() + " run(s) not complete ("
                     + outcome.failed() + " failed or cancelled)" + (outcome.stopped() == null ? "" : "; stopped: "
-                            + outcome.stopped()) + "; lem campaign resume " + id + " runs only those");
+                            + outcome.stopped()) + "; lem campaign resume " + id + (only == null ? "" : " --slurm") + " runs only those");
         }
         return null;
     }

@@ -144,7 +144,13 @@ final class SlurmCampaigns {
         // the tasks read which runs they hold from slurm.json: it is on disk before sbatch is asked
         jobs.write(folder);
         Files.writeString(scriptFile, script);
-        String jobId = slurm.submit(scriptFile);
+        String jobId;
+        try {
+            jobId = slurm.submit(scriptFile);
+        } catch (lem.runtime.campaign.CampaignException e) {
+            throw new CommandFailure(e.getMessage() + "; the campaign's state is in " + folder.path()
+                    + ": lem campaign submit --slurm " + jobs.campaignId() + " tries again once that is fixed");
+        }
         jobs.with(new SlurmJobs.Submission(jobId, tasks, scriptFile.toString(), System.currentTimeMillis())).write(folder);
         out.println("submitted job " + jobId + ": array task(s) " + SlurmJobs.arraySpec(tasks) + ", "
                 + jobs.runsPerTask() + " run(s) per task; script " + scriptFile + "; each task's output in "
@@ -170,8 +176,9 @@ final class SlurmCampaigns {
         List<Integer> runs = jobs.runsOf(index);
         Path file = Path.of(folder.plan().campaignFile());
         CampaignExpansion.Result expansion = campaigns.expand(file, file.toString(), List.of());
-        out.println("campaign " + folder.plan().campaignId() + ", array task " + index + " on "
-                + java.net.InetAddress.getLocalHost().getHostName() + ": run(s) " + runs);
+        String node = System.getenv("SLURMD_NODENAME");
+        out.println("campaign " + folder.plan().campaignId() + ", array task " + index
+                + (node == null ? "" : " on " + node) + ": run(s) " + runs);
         return campaigns.runCampaign(folder, expansion.experiments(), out, new HashSet<>(runs));
     }
 

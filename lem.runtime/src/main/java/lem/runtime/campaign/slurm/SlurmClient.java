@@ -41,10 +41,23 @@ public class SlurmClient {
         return parseJobId(run("sbatch", "--parsable", script.toString()));
     }
 
-    /** Array tasks of the job still pending or running; empty when the whole array has ended. */
+    /**
+     * Array tasks of the job still pending or running; empty when the whole array has ended,
+     * including when slurmctld has forgotten the job (after {@code MinJobAge}, squeue calls its id invalid).
+     */
     public List<TaskState> queued(String jobId) {
-        return parseSqueue(run("squeue", "--noheader", "--array", "--jobs=" + jobId, "--format=%i|%T"));
+        try {
+            return parseSqueue(run("squeue", "--noheader", "--array", "--jobs=" + jobId, "--format=%i|%T"));
+        } catch (CampaignException e) {
+            if (e.getMessage().contains(INVALID_JOB_ID)) {
+                return List.of();
+            }
+            throw e;
+        }
     }
+
+    /** What squeue says of a job id that slurmctld does not know (any more). */
+    static final String INVALID_JOB_ID = "Invalid job id specified";
 
     /**
      * How each array task ended, from Slurm's accounting; empty when the cluster keeps none (sacct

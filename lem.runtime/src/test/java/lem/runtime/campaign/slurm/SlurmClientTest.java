@@ -45,6 +45,25 @@ class SlurmClientTest {
     }
 
     @Test
+    void aJobThatSlurmctldHasForgottenIsNoLongerQueuedButOtherSqueueFailuresAreSaid() {
+        SlurmClient forgotten = new SlurmClient() {
+            @Override
+            protected String run(String... command) {
+                return super.run("sh", "-c", "echo 'slurm_load_jobs error: Invalid job id specified' >&2; exit 1");
+            }
+        };
+        assertEquals(List.of(), forgotten.queued("12"));
+        SlurmClient down = new SlurmClient() {
+            @Override
+            protected String run(String... command) {
+                return super.run("sh", "-c", "echo 'slurm_load_jobs error: Unable to contact slurm controller' >&2; exit 1");
+            }
+        };
+        CampaignException e = assertThrows(CampaignException.class, () -> down.queued("12"));
+        assertTrue(e.getMessage().endsWith("Unable to contact slurm controller"), e.getMessage());
+    }
+
+    @Test
     void aSlurmCommandThatFailsSaysWhichAndWhy() {
         SlurmClient client = new SlurmClient() {
             @Override
