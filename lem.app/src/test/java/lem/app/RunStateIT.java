@@ -27,7 +27,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * {@code lem results list} and {@code lem aggregate} print.
  */
 class RunStateIT {
-    private static final Path LEM = Path.of(System.getProperty("lem.distribution", "target/lem"), "bin", "lem")
+    static final Path LEM = Path.of(System.getProperty("lem.distribution", "target/lem"), "bin", "lem")
             .toAbsolutePath();
     private static final long RUN_TIMEOUT_SECONDS = 300;
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -40,7 +40,7 @@ import lem.runtime.config.SpellingSuggestion;
  */
 public final class CampaignFile {
     static final Set<String> KEYS = Set.of("name", "base", "configs", "grid", "cycles", "order", "seed", "gap_s", "cool_down",
-            "on_failure", "output_dir");
+            "on_failure", "output_dir", "slurm");
     static final String INCLUDE = "include";
     static final String EXCLUDE = "exclude";
     /** More runs than anyone means to start from one file: a grid typed wrong. */

@@ -151,7 +151,12 @@ public final class CampaignFolder {
      * the operating system drops the lock when the process dies, kill -9 included.
      */
     public AutoCloseable lock() throws IOException {
-        FileChannel channel = FileChannel.open(path.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        return lock(LOCK_FILE);
+    }
+
+    /** A lock of the given name in the campaign's folder (a Slurm array task holds one for its runs). */
+    AutoCloseable lock(String name) throws IOException {
+        FileChannel channel = FileChannel.open(path.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = HostLock.tryLock(channel);
         if (lock == null) {
             channel.close();

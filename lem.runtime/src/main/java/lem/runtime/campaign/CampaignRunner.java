@@ -84,6 +84,8 @@ public final class CampaignRunner {
     private DeviceTelemetry telemetry;
     /** True when this session took the idle reference itself, just before its first run. */
     private boolean referenceTakenNow;
+    /** The runs this session may run (a Slurm array task's shard), or null for all. */
+    private java.util.Set<Integer> only;
 
     /**
      * @param experiments the campaign expanded now; must match the plan ({@link #checkMatches})
@@ -145,7 +147,7 @@ public final class CampaignRunner {
      * A resume runs the experiments it planned, or none: the campaign file and every config it names
      * must expand to the same experiments with the same resolved configs.
      */
-    static void checkMatches(CampaignPlan plan, List<Experiment> experiments) {
+    public static void checkMatches(CampaignPlan plan, List<Experiment> experiments) {
         if (experiments.size() != plan.experiments().size()) {
             throw new CampaignException("the campaign file " + plan.campaignFile() + " now expands to "
                     + experiments.size() + " experiments, the campaign planned " + plan.experiments().size()
@@ -180,6 +182,15 @@ public final class CampaignRunner {
         hold = reason;
     }
 
+    /**
+     * Runs only these run indexes (a Slurm array task's shard) and counts only them in the outcome,
+     * under a lock of their own, so that other array tasks run the campaign's other runs beside it.
+     */
+    public CampaignRunner only(java.util.Set<Integer> runIndexes) {
+        this.only = java.util.Set.copyOf(runIndexes);
+        return this;
+    }
+
     public CampaignFolder folder() {
         return folder;
     }
@@ -189,8 +200,10 @@ public final class CampaignRunner {
         CampaignPlan plan = folder.plan();
         String stopped = null;
         int ran = 0;
-        try (AutoCloseable lock = folder.lock()) {
-            List<PlannedRun> missing = folder.missing();
+        try (AutoCloseable lock = only == null ? folder.lock()
+                : folder.lock(CampaignFolder.LOCK_FILE + "_run_" + java.util.Collections.min(only))) {
+            List<PlannedRun> missing = folder.missing().stream().filter(r -> only == null || only.contains(r.index()))
+                    .toList();
             Map<String, DeviceTelemetry.DeviceState> idle = null;
             for (int i = 0; i < missing.size(); i++) {
                 PlannedRun run = missing.get(i);
@@ -258,13 +271,17 @@ public final class CampaignRunner {
         int failed = 0;
         Map<Integer, RunRecord> records = folder.records();
         for (RunRecord r : records.values()) {
+            if (only != null && !only.contains(r.index())) {
+                continue;
+            }
             if (r.complete()) {
                 complete++;
             } else if (r.state() != RunRecord.State.RUNNING) {
                 failed++;
             }
         }
-        return new Outcome(folder, ran, complete, failed, plan.runs().size() - complete, stopped);
+        int planned = only == null ? plan.runs().size() : only.size();
+        return new Outcome(folder, ran, complete, failed, planned - complete, stopped);
     }
 
     /**

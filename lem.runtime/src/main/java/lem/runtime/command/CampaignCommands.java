@@ -54,8 +54,9 @@ import lem.runtime.run.RunServices;
 @Component(service = CampaignCommands.class, property = { "osgi.command.scope=lem",
         "osgi.command.function=campaign", "osgi.command.function=sweep" })
 public class CampaignCommands {
-    static final String CAMPAIGN_USAGE = "usage: lem campaign run <campaign.yaml> [--dry-run] | resume <campaign>"
-            + " | show <campaign> [--runs] | list  (--dir <results folder>, default results)"
+    static final String CAMPAIGN_USAGE = "usage: lem campaign run <campaign.yaml> [--dry-run] | resume <campaign> [--slurm]"
+            + " | show <campaign> [--runs] | list | submit --slurm <campaign.yaml | campaign> [--dry-run]"
+            + " | collect <campaign> [--wait] [--poll-s S]  (--dir <results folder>, default results)"
             + " | on the host: start <campaign.yaml | id> | status [id] | pause <id> | cancel <id>"
             + " | schedule <campaign.yaml> --every 6h | --at 02:00,14:00 | schedules | unschedule <n>";
     static final String SWEEP_USAGE = "usage: lem sweep <config> --vary key.path=v1,v2,... [--vary ...] [--cycles N]"
@@ -67,6 +68,7 @@ public class CampaignCommands {
     private final RunCommands runs;
     /** start, status, pause, cancel and schedules: campaigns in the background on this host. */
     private final BackgroundCampaigns background = new BackgroundCampaigns(this);
+    private final SlurmCampaigns slurm = new SlurmCampaigns(this, new lem.runtime.campaign.slurm.SlurmClient());
 
     @Activate
     public CampaignCommands(@Reference RunCommands runs) {
@@ -88,7 +90,8 @@ public class CampaignCommands {
         if (BackgroundCampaigns.ACTIONS.contains(action)) {
             return background.command(action, args, session.getConsole());
         }
-        Options o = Options.parse("lem campaign " + action, args, Set.of("--dir"), Set.of("--dry-run", "--runs"));
+        Options o = Options.parse("lem campaign " + action, args, Set.of("--dir", "--task", "--poll-s"),
+                Set.of("--dry-run", "--runs", "--slurm", "--wait"));
         PrintStream out = session.getConsole();
         Path resultsRoot = RunCommands.workingDirectory().resolve(o.one("--dir", "results"));
         try {
@@ -98,7 +101,10 @@ public class CampaignCommands {
                 return start(RunCommands.workingDirectory().resolve(file), file, o.flag("--dry-run"), out);
             }
             case "resume": {
-                CampaignFolder folder = CampaignFolder.open(resultsRoot, single(o, "lem campaign resume <campaign>"));
+                CampaignFolder folder = CampaignFolder.open(resultsRoot, single(o, "lem campaign resume <campaign> [--slurm]"));
+                if (o.flag("--slurm")) {
+                    return slurm.resubmit(folder, o.flag("--dry-run"), out);
+                }
                 if (background.holds(folder)) {
                     return background.command("start", new String[] { folder.path().toString() }, out);
                 }
@@ -129,6 +135,37 @@ public class CampaignCommands {
                 }
                 return new ResultTables.Rows("Campaigns in " + resultsRoot, List.of("CAMPAIGN", "NAME", "STATE", "FILE"),
                         rows, List.of());
+            }
+            case "submit": {
+                String target = single(o, "lem campaign submit --slurm <campaign.yaml | campaign> [--dry-run]");
+                if (!o.flag("--slurm")) {
+                    throw new CommandFailure("lem campaign submit: say where: --slurm (a Slurm job array is the only"
+                            + " scheduler lem submits to); lem campaign run runs a campaign on this host");
+                }
+                return slurm.submit(target, resultsRoot, o.flag("--dry-run"), out);
+            }
+            case "run-task": {
+                CampaignFolder folder = CampaignFolder.open(resultsRoot, single(o, "lem campaign run-task <campaign> --task N"));
+                String task = o.one("--task", System.getenv("SLURM_ARRAY_TASK_ID"));
+                if (task == null) {
+                    throw new CommandFailure("lem campaign run-task: --task N is needed (outside Slurm; inside, it is "
+                            + "SLURM_ARRAY_TASK_ID)");
+                }
+                return slurm.runTask(folder, task, out);
+            }
+            case "collect": {
+                CampaignFolder folder = CampaignFolder.open(resultsRoot, single(o, "lem campaign collect <campaign> [--wait]"));
+                String poll = o.one("--poll-s", String.valueOf(SlurmCampaigns.DEFAULT_POLL_SECONDS));
+                double pollSeconds;
+                try {
+                    pollSeconds = Double.parseDouble(poll);
+                } catch (NumberFormatException e) {
+                    pollSeconds = -1;
+                }
+                if (!(pollSeconds >= 0.1 && pollSeconds <= 3600)) {
+                    throw new CommandFailure("lem campaign collect: --poll-s '" + poll + "' is not seconds from 0.1 to 3600");
+                }
+                return slurm.collect(folder, o.flag("--wait"), pollSeconds, out);
             }
             default:
                 throw new CommandFailure("lem campaign: unknown action '" + action + "'; " + CAMPAIGN_USAGE);
@@ -259,11 +296,18 @@ public class CampaignCommands {
 
     /** Reads, expands and checks a campaign; every problem printed with file and line, then a failure. */
     CampaignExpansion.Result expand(Path file, String shownAs) {
+        return expand(file, shownAs, List.of());
+    }
+
+    /** As {@link #expand(Path, String)}, with more problems of the same file (its {@code slurm:} section) reported together. */
+    CampaignExpansion.Result expand(Path file, String shownAs, List<ConfigProblem> more) {
         CampaignSpec spec = CampaignFile.read(file);
         Set<String> warnings = new LinkedHashSet<>();
         CampaignExpansion.Result expansion = CampaignExpansion.expand(spec, loaded -> check(loaded, warnings));
         warnings.forEach(w -> System.err.println("warning: " + w));
-        RunCommands.failIfAny(expansion.problems(), shownAs);
+        List<ConfigProblem> problems = new ArrayList<>(expansion.problems());
+        problems.addAll(more);
+        RunCommands.failIfAny(problems, shownAs);
         return expansion;
     }
 
@@ -279,7 +323,16 @@ public class CampaignCommands {
     }
 
     private Object runCampaign(CampaignFolder folder, List<Experiment> experiments, PrintStream out) throws IOException {
+        return runCampaign(folder, experiments, out, null);
+    }
+
+    /** Runs the campaign's missing runs, or only those of {@code only} (a Slurm array task's), when not null. */
+    Object runCampaign(CampaignFolder folder, List<Experiment> experiments, PrintStream out, Set<Integer> only)
+            throws IOException {
         CampaignRunner runner = newRunner(folder, experiments, out, new PrintedCampaignProgress(out));
+        if (only != null) {
+            runner.only(only);
+        }
         CampaignRunner.Outcome outcome;
         // SIGTERM (a Slurm time limit, `timeout`) stops the campaign as Ctrl-C does: the run in flight is kept
         // incomplete and resume runs it again
@@ -292,7 +345,7 @@ public class CampaignCommands {
         } catch (Exception releasing) {
             throw new IOException("releasing the host lock: " + releasing.getMessage(), releasing);
         }
-        return printOutcome(folder, outcome, out);
+        return printOutcome(folder, outcome, out, only != null);
     }
 
     /** A campaign's runner: each run checked again and run by the experiment runner, its progress printed to {@code out}. */
@@ -315,7 +368,8 @@ public class CampaignCommands {
         }, progressOfCampaign).withTelemetry(new SourceTelemetry(runs.measuringSources()));
     }
 
-    private static Object printOutcome(CampaignFolder folder, CampaignRunner.Outcome outcome, PrintStream out) {
+    private static Object printOutcome(CampaignFolder folder, CampaignRunner.Outcome outcome, PrintStream out,
+            boolean slurmTask) {
         String id = folder.plan().campaignId();
         String status = outcome.finished() ? "complete" : outcome.complete() + " of " + folder.plan().runs().size()
                 + " runs complete";
@@ -324,7 +378,7 @@ public class CampaignCommands {
         if (!outcome.finished()) {
             throw new CommandFailure("campaign " + id + ": " + outcome.left() + " run(s) not complete ("
                     + outcome.failed() + " failed or cancelled)" + (outcome.stopped() == null ? "" : "; stopped: "
-                            + outcome.stopped()) + "; lem campaign resume " + id + " runs only those");
+                            + outcome.stopped()) + "; lem campaign resume " + id + (slurmTask ? " --slurm" : "") + " runs only those");
         }
         return null;
     }

@@ -125,8 +125,18 @@ public final class ExperimentRunner {
 
     private RunOutcome runInCurrentThread() throws IOException {
         Path resultsRoot = workingDirectory.resolve(config.output().dir());
-        String id = ResultsDirectory.newExperimentId(resultsRoot, config.name(), System.currentTimeMillis());
-        ResultsDirectory dir = ResultsDirectory.create(resultsRoot, id, config.name());
+        ResultsDirectory dir = null;
+        for (int attempt = 1; dir == null; attempt++) {
+            String id = ResultsDirectory.newExperimentId(resultsRoot, config.name(), System.currentTimeMillis());
+            try {
+                dir = ResultsDirectory.create(resultsRoot, id, config.name());
+            } catch (java.nio.file.FileAlreadyExistsException taken) {
+                // another process (a Slurm array task on the shared folder) took the same id in the same second
+                if (attempt >= 20) {
+                    throw taken;
+                }
+            }
+        }
         // from here every way out leaves status.json complete or incomplete with the reason
         List<String> warnings = new ArrayList<>();
         String failure = null;
@@ -211,7 +221,7 @@ public final class ExperimentRunner {
         } else {
             dir.markIncomplete(failure);
         }
-        return new RunOutcome(id, dir.path(), failure == null, failure, result);
+        return new RunOutcome(dir.experimentId(), dir.path(), failure == null, failure, result);
     }
 
     /** A throwable in words a user can act on; the JVM's out-of-memory errors say what to change. */

@@ -155,7 +155,7 @@ class CampaignExpansionTest {
         String campaign = dir.resolve("campaign.yaml").toString();
         List<String> problems = result.problems().stream().map(ConfigProblem::toString).toList();
         assertTrue(problems.contains(campaign + ":10: on_faillure: unknown campaign key; did you mean 'on_failure'?"
-                + "; campaign keys: base, configs, cool_down, cycles, gap_s, grid, name, on_failure, order, output_dir, seed"
+                + "; campaign keys: base, configs, cool_down, cycles, gap_s, grid, name, on_failure, order, output_dir, seed, slurm"
                 + " (config keys go in the config, or in grid: to vary them)"), problems::toString);
         assertTrue(problems.stream().anyMatch(p -> p.startsWith(campaign + ":2: configs[0]: '") && p.contains("missing.yaml' not found")), problems::toString);
         assertTrue(problems.contains(campaign + ":6: grid.cycles: expected a list of the values to try, e.g. cycles: [1, 2], got 3"), problems::toString);
