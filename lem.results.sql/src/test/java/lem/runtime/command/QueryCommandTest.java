@@ -71,6 +71,16 @@ class QueryCommandTest {
     }
 
     @Test
+    void aFolderWithNoExperimentYetAnswersWithNoRows() throws Exception {
+        Files.createDirectories(work.resolve("empty"));
+        ResultTables.Rows rows = (ResultTables.Rows) ResultsAnalysisCommand.run("query", new String[] {
+                "SELECT count(*) AS n, (SELECT count(*) FROM requests) AS r FROM experiments", "--dir", "empty"}, work);
+        assertEquals(List.of(List.of("0", "0")), rows.rows());
+        assertTrue(Files.isRegularFile(work.resolve("empty/experiments_tidy.csv")), "the header-only tidy files are written");
+        assertTrue(Files.isRegularFile(work.resolve("empty/experiments_tidy.parquet")));
+    }
+
+    @Test
     void aSqlMistakeIsDuckDbsMessageWithTheViewsAndNoStackTrace() {
         CommandFailure e = assertThrows(CommandFailure.class,
                 () -> ResultsAnalysisCommand.run("query", new String[] {"SELECT * FROM experiment"}, work));
