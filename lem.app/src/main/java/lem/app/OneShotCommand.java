@@ -133,9 +133,24 @@ public class OneShotCommand {
         return line;
     }
 
-    /** Gogo quoting: single quotes take everything literally. */
+    /**
+     * Gogo quoting: single quotes take everything literally. Gogo has no escape for a single quote
+     * inside single (or double) quotes, so an argument that holds one (SQL's string literals in
+     * {@code lem results query}) has every character but ASCII letters and digits escaped with a
+     * backslash instead, which Gogo reads back as that character.
+     */
     static String quote(String arg) {
-        return "'" + arg.replace("\\", "\\\\").replace("'", "\\'") + "'";
+        if (arg.indexOf('\'') < 0) {
+            return "'" + arg + "'"; // a backslash too: doubling it would reach the command doubled
+        }
+        StringBuilder escaped = new StringBuilder();
+        arg.codePoints().forEach(c -> {
+            if (c >= 128 || !Character.isLetterOrDigit(c)) {
+                escaped.append('\\');
+            }
+            escaped.appendCodePoint(c);
+        });
+        return escaped.toString();
     }
 
     /**

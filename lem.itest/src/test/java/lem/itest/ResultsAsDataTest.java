@@ -43,6 +43,55 @@ class ResultsAsDataTest {
         }
     }
 
+    /**
+     * A campaign over batch size 1 and 2 run in the shell, then SQL through the lem.results.sql
+     * bundle (DuckDB in this framework): a GROUP BY over batch size, the requests view, the
+     * Parquet twin of the tidy table, and a mistake answered with DuckDB's message.
+     */
+    @Test
+    void aSweepIsAnsweredBySqlThroughTheDuckDbBundle(TestInfo test) throws Exception {
+        try (ExperimentRuns runs = new ExperimentRuns(context, test.getTestMethod().orElseThrow().getName(),
+                ExperimentRuns.pacedBackend())) {
+            Shell shell = new Shell(processor);
+            runs.write("exp.yaml", runs.config(1));
+            Path campaign = runs.write("campaign.yaml", """
+                    name: itest-sql
+                    base: exp.yaml
+                    grid:
+                      batching.batch_size: [1, 2]
+                    cycles: 1
+                    output_dir: %s
+                    """.formatted(runs.resultsRoot));
+            Shell.Outcome run = shell.execute("lem:campaign run " + campaign);
+            assertFalse(run.failed(), run.transcript());
+            String root = runs.resultsRoot.toString();
+
+            String grouped = shell.run("lem:results query \"SELECT campaign_name, varied_batching_batch_size AS varied, batch_size,"
+                    + " count(*) AS n, sum(requests) AS reqs, avg(j_per_output_token) > 0 AS has_energy FROM experiments"
+                    + " GROUP BY ALL ORDER BY batch_size\" --dir " + root);
+            assertTrue(Pattern.compile("itest-sql\\s+1\\s+1\\s+1\\s+" + ExperimentRuns.REQUESTS_PER_CYCLE + "\\s+true")
+                    .matcher(grouped).find(), grouped);
+            assertTrue(Pattern.compile("itest-sql\\s+2\\s+2\\s+1\\s+" + ExperimentRuns.REQUESTS_PER_CYCLE + "\\s+true")
+                    .matcher(grouped).find(), grouped);
+            assertTrue(grouped.contains("2 row(s)"), grouped);
+
+            String requests = shell.run("lem:results query \"SELECT count(*) AS n, min(ttft_ms) > 0 AS timed FROM requests\" --dir "
+                    + root);
+            assertTrue(Pattern.compile("\\s" + 2 * ExperimentRuns.REQUESTS_PER_CYCLE + "\\s+true").matcher(requests).find(), requests);
+
+            Path parquet = runs.resultsRoot.resolve("experiments_tidy.parquet");
+            assertTrue(Files.isRegularFile(parquet), "kept next to the CSV while the bundle is there");
+            String typed = shell.run("lem:results query \"SELECT typeof(batch_size) AS t, count(*) AS n FROM '" + parquet
+                    + "' GROUP BY 1\" --dir " + root);
+            assertTrue(Pattern.compile("BIGINT\\s+2").matcher(typed).find(), typed);
+
+            Shell.Outcome bad = shell.execute("lem:results query \"SELECT batch_sise FROM experiments\" --dir " + root);
+            assertTrue(bad.failed(), bad.transcript());
+            assertTrue(bad.failure().getMessage().contains("batch_sise")
+                    && bad.failure().getMessage().contains("views: experiments, cycles, requests, power"), bad.transcript());
+        }
+    }
+
     private void runAndRead(ExperimentRuns runs) throws Exception {
         Shell shell = new Shell(processor);
         Path experiment = runs.runThrough(shell, 2);

@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import lem.runtime.config.ConfigDocument;
 import lem.runtime.config.LoadedConfig;
 import lem.runtime.results.ResultsDirectory;
+import lem.runtime.results.TidyTable;
 import lem.runtime.results.ResultsJson;
 import lem.runtime.run.RunOutcome;
 
@@ -361,6 +362,10 @@ public final class CampaignRunner {
         RunRecord record = new RunRecord(run.index(), experiment.name(), run.cycle(), state, experimentId, directory,
                 reason, gapSeconds, started, System.currentTimeMillis(), earlier, wait);
         folder.write(record);
+        if (directory != null) {
+            // the tidy table's campaign columns come from this record, which exists only now
+            TidyTable.refresh(Path.of(directory).getParent(), experimentId);
+        }
         return record;
     }
 }

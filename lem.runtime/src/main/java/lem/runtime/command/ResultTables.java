@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 
 import lem.runtime.results.AggregatedResult;
+import lem.runtime.results.CarbonFootprint;
 import lem.runtime.results.EnergyMetrics;
 import lem.runtime.results.ExperimentSummary;
 import lem.runtime.results.FlopsMetrics;
@@ -31,6 +32,11 @@ public final class ResultTables {
             rows = List.copyOf(rows);
             footer = List.copyOf(footer);
         }
+    }
+
+    /** A figure as given (a table's 56 g/kWh, a PUE of 1.2), without padding to a precision. */
+    private static String plain(double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
     }
 
     /** The summary of an experiment: what `lem run` prints at the end and `lem results show` prints later. */
@@ -81,6 +87,15 @@ public final class ResultTables {
             String[] perToken = Numbers.together(m.joulesPerOutputToken(), m.adjustedJoulesPerOutputToken());
             rows.add(row("energy per output token", perToken[0], "J/token", "adjusted " + perToken[1]));
             rows.add(row("output tokens per joule", num(m.outputTokensPerJoule()), "tokens/J", ""));
+        }
+        CarbonFootprint carbon = m.carbon();
+        if (carbon != null) {
+            rows.add(row("CO2", num(carbon.co2Grams()), "g", num(carbon.energyJoules()) + " J raw x PUE " + plain(carbon.pue())
+                    + " x " + plain(carbon.intensityGramsPerKwh()) + " g/kWh (" + carbon.countryName()
+                    + (carbon.countryIsoCode().isEmpty() ? "" : ", " + carbon.countryIsoCode()) + "; "
+                    + carbon.intensitySource() + ")"));
+        } else if (e != null && !e.sourcesUsed().isEmpty()) {
+            rows.add(row("CO2", "-", "", "no energy source gave a grid carbon intensity (the codecarbon source does)"));
         }
         SteadyState steady = m.steadyState();
         if (steady != null && steady.inFlight() > 1) {

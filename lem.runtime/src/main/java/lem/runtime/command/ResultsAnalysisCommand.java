@@ -16,14 +16,16 @@ import lem.runtime.analysis.ParetoFront;
 import lem.runtime.analysis.StoredExperiment;
 import lem.runtime.analysis.WelchTest;
 import lem.runtime.results.ResultStore;
+import lem.runtime.results.SqlEngine;
 import lem.runtime.results.TidyTable;
+import lem.runtime.sql.ResultsSql;
 
 /**
  * {@code lem results export | compare | pareto | correlate}: results as data, read from the
  * results folder on disk alone.
  */
 final class ResultsAnalysisCommand {
-    static final Set<String> ACTIONS = Set.of("export", "compare", "pareto", "correlate");
+    static final Set<String> ACTIONS = Set.of("export", "compare", "pareto", "correlate", "query");
 
     private ResultsAnalysisCommand() {
     }
@@ -34,6 +36,7 @@ final class ResultsAnalysisCommand {
         case "compare" -> compare(args, workingDirectory);
         case "pareto" -> pareto(args, workingDirectory);
         case "correlate" -> correlate(args, workingDirectory);
+        case "query" -> query(args, workingDirectory);
         default -> throw new CommandFailure("lem results: unknown action '" + action + "'");
         };
     }
@@ -59,12 +62,20 @@ final class ResultsAnalysisCommand {
     }
 
     static Object export(String[] args, Path workingDirectory) {
-        Options o = Options.parse("lem results export", args, Set.of("--dir", "--out"), Set.of("--csv", "--per-cycle"));
+        Options o = Options.parse("lem results export", args, Set.of("--dir", "--out", "--format"), Set.of("--csv", "--per-cycle"));
+        String format = o.one("--format", "csv").toLowerCase(Locale.ROOT);
+        if (!format.equals("csv") && !format.equals("parquet")) {
+            throw new CommandFailure("lem results export: --format '" + o.one("--format", "") + "' is not known; allowed: csv, parquet");
+        }
+        String out = o.one("--out", null);
+        if (format.equals("parquet") && out == null) {
+            throw new CommandFailure("lem results export --format parquet needs --out <file.parquet>: Parquet is binary, not for the console");
+        }
+        ResultsSql engine = format.equals("parquet") ? engine("lem results export --format parquet") : null;
         ResultStore store = store(o, workingDirectory);
         List<Path> directories = directories(store, o.positional);
         boolean perCycle = o.flag("--per-cycle");
         String csv = perCycle ? TidyTable.cyclesCsv(directories) : TidyTable.experimentsCsv(directories);
-        String out = o.one("--out", null);
         if (out == null) {
             return csv;
         }
@@ -73,12 +84,74 @@ final class ResultsAnalysisCommand {
             if (file.getParent() != null) {
                 Files.createDirectories(file.getParent());
             }
-            Files.writeString(file, csv, StandardCharsets.UTF_8);
-        } catch (IOException e) {
+            if (engine == null) {
+                Files.writeString(file, csv, StandardCharsets.UTF_8);
+            } else {
+                Path text = Files.createTempFile(file.toAbsolutePath().getParent(), ".export-", ".csv");
+                try {
+                    Files.writeString(text, csv, StandardCharsets.UTF_8);
+                    engine.writeParquet(text, file, TidyTable.COLUMN_TYPES);
+                } finally {
+                    Files.deleteIfExists(text);
+                }
+            }
+        } catch (IOException | ResultsSql.SqlFailure e) {
             throw new CommandFailure("lem results export: cannot write " + file + ": " + e.getMessage());
         }
         long rows = csv.lines().count() - 1;
-        return "wrote " + rows + (perCycle ? " cycle row(s)" : " experiment row(s)") + " to " + file;
+        return "wrote " + rows + (perCycle ? " cycle row(s)" : " experiment row(s)") + " to " + file
+                + (engine == null ? "" : " (Parquet)");
+    }
+
+    /** The SQL engine, or a failure that says which bundle is missing. */
+    private static ResultsSql engine(String command) {
+        return SqlEngine.current().orElseThrow(() -> new CommandFailure(command + ": " + SqlEngine.MISSING));
+    }
+
+    /** {@code lem results query "<SQL>" [--csv out.csv] [--dir results] | --schema}. */
+    static Object query(String[] args, Path workingDirectory) {
+        Options o = Options.parse("lem results query", args, Set.of("--dir", "--csv"), Set.of("--schema"));
+        boolean schema = o.flag("--schema");
+        if (schema ? !o.positional.isEmpty() : o.positional.size() != 1) {
+            throw new CommandFailure("usage: lem results query \"<SQL>\" [--csv out.csv] [--dir <results folder>]"
+                    + " | lem results query --schema; the SQL in one pair of quotes, over the views "
+                    + String.join(", ", ResultsSql.VIEWS));
+        }
+        ResultsSql engine = engine("lem results query");
+        ResultStore store = store(o, workingDirectory);
+        Path root = store.resultsRoot();
+        if (!Files.isDirectory(root)) {
+            throw new CommandFailure("lem results query: no results folder " + root + " (give --dir <results folder>)");
+        }
+        ResultsSql.ResultsFolder folder = new ResultsSql.ResultsFolder(root, TidyTable.COLUMN_TYPES);
+        try {
+            TidyTable.ensure(root);
+            if (schema) {
+                List<List<String>> rows = new ArrayList<>();
+                for (ResultsSql.View view : engine.schema(folder)) {
+                    for (ResultsSql.Column column : view.columns()) {
+                        rows.add(List.of(view.name(), column.name(), column.type()));
+                    }
+                }
+                List<String> footer = new ArrayList<>();
+                engine.schema(folder).forEach(v -> footer.add(v.name() + ": " + v.rowIs()));
+                return new ResultTables.Rows("Views over " + root, List.of("VIEW", "COLUMN", "TYPE"), rows, footer);
+            }
+            String sql = o.positional.get(0);
+            String csv = o.one("--csv", null);
+            if (csv != null) {
+                Path file = workingDirectory.resolve(csv);
+                long n = engine.queryToCsv(folder, sql, file);
+                return "wrote " + n + " row(s) to " + file;
+            }
+            ResultsSql.QueryResult result = engine.query(folder, sql);
+            return new ResultTables.Rows("Query over " + root, result.columns(), result.rows(),
+                    List.of(result.rows().size() + " row(s); types: " + String.join(", ", result.types())));
+        } catch (ResultsSql.SqlFailure e) {
+            throw new CommandFailure("lem results query: " + e.getMessage());
+        } catch (IOException e) {
+            throw new CommandFailure("lem results query: " + e.getMessage());
+        }
     }
 
     static ResultTables.Rows compare(String[] args, Path workingDirectory) {

@@ -188,9 +188,10 @@ public class RunCommands {
         }
     }
 
-    @Descriptor("list, show, compare, export, pareto or correlate stored results")
-    public Object results(@Descriptor("list | show <id> | compare <id-a> <id-b> [...] | export [--per-cycle] [--out file] [id ...]"
-            + " | pareto --x <metric>:min|max --y <metric>:min|max [id ...] | correlate [--metric m] [id ...]") String action,
+    @Descriptor("list, show, compare, export, pareto, correlate or query stored results")
+    public Object results(@Descriptor("list | show <id> | compare <id-a> <id-b> [...] | export [--per-cycle] [--format csv|parquet]"
+            + " [--out file] [id ...] | pareto --x <metric>:min|max --y <metric>:min|max [id ...] | correlate [--metric m] [id ...]"
+            + " | query \"<SQL>\" [--csv out.csv] | query --schema") String action,
             @Descriptor("experiment ids (a unique prefix is enough); option --dir <results folder> (default results)") String... args) {
         if (ResultsAnalysisCommand.ACTIONS.contains(action)) {
             try {
@@ -216,7 +217,7 @@ public class RunCommands {
                 return ResultTables.summary(r, stateOf(dir), dir.path().toString());
             }
             default:
-                throw new CommandFailure("lem results: unknown action '" + action + "'; allowed: list, show, compare, export, pareto, correlate");
+                throw new CommandFailure("lem results: unknown action '" + action + "'; allowed: list, show, compare, export, pareto, correlate, query");
             }
         } catch (UnknownExperimentException | ResultsFileException e) {
             throw new CommandFailure(e.getMessage());

@@ -55,6 +55,7 @@ public final class MetricsCalculator {
         long failedOutputTokens = 0;
         long windowNanos = 0;
         long peakMemory = -1;
+        Map<String, String> carbonFacts = null; // the first reading that knows the grid's intensity
 
         for (CycleInput cycle : cycles) {
             cycleNumbers.add(cycle.cycle());
@@ -70,6 +71,9 @@ public final class MetricsCalculator {
                 String where = "cycle " + raw.cycle() + " process " + raw.process() + ": ";
                 raw.warnings().forEach(w -> warnings.add(where + w));
                 for (EnergyReading reading : raw.energy()) {
+                    if (carbonFacts == null && reading.facts().containsKey(CarbonFootprint.INTENSITY_FACT)) {
+                        carbonFacts = reading.facts();
+                    }
                     reading.warnings().forEach(w -> warnings.add(where + reading.source() + ": " + w));
                     throttlePeriods.addAll(reading.throttling());
                 }
@@ -155,7 +159,8 @@ public final class MetricsCalculator {
                 measured ? ratio(adjustedJoules, outputTokens) : null, ratio(outputTokens, rawJoules),
                 ratio(totalTokens, rawJoules),
                 flops.metrics(rawJoules, outputTokens, totalTokens, warnings), peakMemory < 0 ? null : peakMemory,
-                throttling(throttlePeriods), List.copyOf(new LinkedHashSet<>(warnings)), steady.result());
+                throttling(throttlePeriods), List.copyOf(new LinkedHashSet<>(warnings)), steady.result(),
+                measured && carbonFacts != null ? CarbonFootprint.of(rawJoules, carbonFacts) : null);
     }
 
     /** Per request latency of one cycle, in process and request order. */

@@ -35,6 +35,8 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 public final class TidyTable {
     public static final String EXPERIMENTS_FILE = "experiments_tidy.csv";
     public static final String CYCLES_FILE = "experiments_cycles_tidy.csv";
+    public static final String EXPERIMENTS_PARQUET = "experiments_tidy.parquet";
+    public static final String CYCLES_PARQUET = "experiments_cycles_tidy.parquet";
     private static final Object LOCK = new Object();
 
     private TidyTable() {
@@ -118,6 +120,7 @@ public final class TidyTable {
         final JsonNode result;
         final JsonNode environment;
         final List<Map<String, String>> emissions;
+        CampaignRun campaign;
 
         ExperimentFiles(Path dir) {
             id = dir.getFileName().toString();
@@ -147,6 +150,108 @@ public final class TidyTable {
     /** Reads an experiment's files for the table and for analysis. */
     public static ExperimentFiles read(Path experimentDirectory) {
         return new ExperimentFiles(experimentDirectory);
+    }
+
+    /** Reads an experiment's files and finds the campaign run that made it, if any. */
+    static ExperimentFiles read(Path experimentDirectory, Map<String, CampaignRun> campaignRuns) {
+        ExperimentFiles files = new ExperimentFiles(experimentDirectory);
+        files.campaign = campaignRuns.get(files.id);
+        return files;
+    }
+
+    /**
+     * The campaign run that made an experiment, from {@code campaigns/<id>/plan.json} and
+     * {@code runs/run_<i>.json} (its latest attempt).
+     *
+     * @param campaignId   the campaign's folder name
+     * @param campaignName the campaign's name
+     * @param cycle        the campaign cycle (1-based)
+     * @param varied       key path to varied value, as the plan has it
+     */
+    public record CampaignRun(String campaignId, String campaignName, int cycle, Map<String, String> varied) {
+    }
+
+    /** Experiment id to the campaign run that made it, over every campaign under the results roots. */
+    public static Map<String, CampaignRun> campaignRuns(java.util.Collection<Path> resultsRoots) {
+        Map<String, CampaignRun> runs = new java.util.HashMap<>();
+        for (Path root : resultsRoots) {
+            Path campaigns = root.resolve("campaigns");
+            if (!Files.isDirectory(campaigns)) {
+                continue;
+            }
+            try (Stream<Path> folders = Files.list(campaigns)) {
+                for (Path folder : folders.sorted().toList()) {
+                    addCampaignRuns(folder, runs);
+                }
+            } catch (IOException e) {
+                // an unreadable campaigns folder leaves the campaign columns empty; the table is still written
+            }
+        }
+        return runs;
+    }
+
+    private static void addCampaignRuns(Path folder, Map<String, CampaignRun> runs) throws IOException {
+        JsonNode plan = tree(folder.resolve("plan.json"));
+        Path records = folder.resolve("runs");
+        if (plan.isMissingNode() || !Files.isDirectory(records)) {
+            return;
+        }
+        String campaignId = first(text(plan.at("/campaign_id")), folder.getFileName().toString());
+        try (Stream<Path> files = Files.list(records)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().matches("run_\\d+\\.json")).sorted().toList()) {
+                JsonNode record = tree(file);
+                String experimentId = text(record.at("/experiment_id"));
+                if (experimentId.isEmpty()) {
+                    continue;
+                }
+                JsonNode planned = MissingNode.getInstance();
+                for (JsonNode run : plan.at("/runs")) {
+                    if (run.at("/index").asInt(-1) == record.at("/index").asInt(-2)) {
+                        planned = run;
+                    }
+                }
+                Map<String, String> varied = new LinkedHashMap<>();
+                for (JsonNode experiment : plan.at("/experiments")) {
+                    if (planned.has("experiment") && experiment.at("/index").asInt(-1) == planned.at("/experiment").asInt()) {
+                        experiment.at("/varied").fields().forEachRemaining(e -> varied.put(e.getKey(), text(e.getValue())));
+                    }
+                }
+                runs.put(experimentId, new CampaignRun(campaignId, text(plan.at("/name")), record.at("/cycle").asInt(), varied));
+            }
+        }
+    }
+
+    /** The varied key paths of the given campaign runs, sorted. */
+    public static List<String> variedKeys(java.util.Collection<CampaignRun> runs) {
+        Set<String> keys = new TreeSet<>();
+        runs.forEach(r -> keys.addAll(r.varied().keySet()));
+        return List.copyOf(keys);
+    }
+
+    /** The column of a varied key path: {@code batching.batch_size} is {@code varied_batching_batch_size}. */
+    public static String variedColumn(String keyPath) {
+        String snake = keyPath.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT)
+                .replaceAll("[^a-z0-9]+", "_").replaceAll("^_+|_+$", "");
+        return "varied_" + snake;
+    }
+
+    /** The campaign columns and one per varied key, in header order; all empty for an experiment no campaign made. */
+    private static List<String> campaignCells(ExperimentFiles f, List<String> variedKeys) {
+        List<String> cells = new ArrayList<>();
+        CampaignRun run = f.campaign;
+        cells.add(run == null ? "" : run.campaignId());
+        cells.add(run == null ? "" : run.campaignName());
+        cells.add(run == null ? "" : Integer.toString(run.cycle()));
+        for (String key : variedKeys) {
+            cells.add(run == null ? "" : run.varied().getOrDefault(key, ""));
+        }
+        return cells;
+    }
+
+    private static List<String> campaignHeader(List<String> variedKeys) {
+        List<String> header = new ArrayList<>(List.of("campaign_id", "campaign_name", "campaign_cycle"));
+        variedKeys.forEach(k -> header.add(variedColumn(k)));
+        return header;
     }
 
     private static JsonNode tree(Path file) {
@@ -242,13 +347,19 @@ public final class TidyTable {
                 metrics.at("/window_nanos").isNumber() ? number(metrics.at("/window_nanos").asDouble() / 1e9) : "");
     }
 
-    /** The header of the experiment table. */
+    /** The header of the experiment table with no campaign's varied keys. */
     public static List<String> experimentHeader() {
+        return experimentHeader(List.of());
+    }
+
+    /** The header of the experiment table with a column for each varied key. */
+    public static List<String> experimentHeader(List<String> variedKeys) {
         List<String> header = new ArrayList<>();
         CONFIG_COLUMNS.forEach(c -> header.add(c.name()));
+        header.addAll(campaignHeader(variedKeys));
         header.addAll(COUNT_COLUMNS);
         METRICS.forEach(m -> header.add(m.column()));
-        header.addAll(List.of("co2_g", "carbon_intensity_g_per_kwh"));
+        header.addAll(List.of("co2_g", "carbon_intensity_g_per_kwh", "carbon_intensity_source"));
         for (Metric m : METRICS) {
             if (m.statisticKey() != null) {
                 STATISTIC_SUFFIXES.forEach(suffix -> header.add(m.column() + suffix));
@@ -259,8 +370,14 @@ public final class TidyTable {
 
     /** The header of the cycle table: the experiment's config columns, the cycle, its counts and metrics. */
     public static List<String> cycleHeader() {
+        return cycleHeader(List.of());
+    }
+
+    /** The header of the cycle table with a column for each varied key. */
+    public static List<String> cycleHeader(List<String> variedKeys) {
         List<String> header = new ArrayList<>();
         CONFIG_COLUMNS.forEach(c -> header.add(c.name()));
+        header.addAll(campaignHeader(variedKeys));
         header.add("cycle");
         header.addAll(COUNT_COLUMNS);
         METRICS.forEach(m -> header.add(m.column()));
@@ -268,15 +385,17 @@ public final class TidyTable {
         return header;
     }
 
-    /** The experiment's row, in {@link #experimentHeader()} order. */
-    public static List<String> experimentRow(ExperimentFiles f) {
+    /** The experiment's row, in {@link #experimentHeader(List)} order. */
+    public static List<String> experimentRow(ExperimentFiles f, List<String> variedKeys) {
         List<String> row = new ArrayList<>();
         CONFIG_COLUMNS.forEach(c -> row.add(c.value().apply(f)));
+        row.addAll(campaignCells(f, variedKeys));
         JsonNode overall = f.result.at("/overall");
         row.addAll(counts(overall));
         METRICS.forEach(m -> row.add(number(m.valueIn(overall))));
         row.add(number(co2Grams(f, overall, null)));
         row.add(number(carbonIntensity(f)));
+        row.add(first(text(overall.at("/carbon/carbon_intensity_source")), f.emissions.isEmpty() ? "" : "emissions.csv"));
         for (Metric m : METRICS) {
             if (m.statisticKey() != null) {
                 JsonNode s = statistic(f.result, m.statisticKey());
@@ -294,10 +413,11 @@ public final class TidyTable {
         return row;
     }
 
-    /** One row per cycle of the experiment, in {@link #cycleHeader()} order; none when it was never aggregated. */
-    public static List<List<String>> cycleRows(ExperimentFiles f) {
+    /** One row per cycle of the experiment, in {@link #cycleHeader(List)} order; none when it was never aggregated. */
+    public static List<List<String>> cycleRows(ExperimentFiles f, List<String> variedKeys) {
         List<String> config = new ArrayList<>();
         CONFIG_COLUMNS.forEach(c -> config.add(c.value().apply(f)));
+        config.addAll(campaignCells(f, variedKeys));
         List<List<String>> rows = new ArrayList<>();
         JsonNode cycles = f.result.at("/cycles");
         for (int i = 0; i < cycles.size(); i++) {
@@ -349,8 +469,12 @@ public final class TidyTable {
         return kilograms * 1000;
     }
 
-    /** Grid intensity in g/kWh: emissions over energy in {@code emissions.csv}, or null. */
+    /** Grid intensity in g/kWh: the one in {@code result.json}, else emissions over energy in {@code emissions.csv}, or null. */
     private static Double carbonIntensity(ExperimentFiles f) {
+        JsonNode stored = f.result.at("/overall/carbon/carbon_intensity_g_per_kwh");
+        if (stored.isNumber()) {
+            return stored.asDouble();
+        }
         double kilograms = 0;
         double kilowattHours = 0;
         for (Map<String, String> row : f.emissions) {
@@ -436,20 +560,49 @@ public final class TidyTable {
         }
     }
 
+    /** The results roots (parent folders) of the given experiment directories. */
+    private static Set<Path> roots(List<Path> experiments) {
+        Set<Path> roots = new java.util.LinkedHashSet<>();
+        experiments.forEach(dir -> roots.add(dir.toAbsolutePath().getParent()));
+        return roots;
+    }
+
+    /**
+     * Writes both tidy files (and their Parquet twins) from every experiment under the results root
+     * when the experiment file is missing, so a query sees every experiment there.
+     */
+    public static void ensure(Path resultsRoot) throws IOException {
+        synchronized (LOCK) {
+            if (Files.isRegularFile(resultsRoot.resolve(EXPERIMENTS_FILE)) && Files.isRegularFile(resultsRoot.resolve(CYCLES_FILE))) {
+                return;
+            }
+            List<Path> experiments = experimentDirectories(resultsRoot);
+            AtomicFiles.write(resultsRoot.resolve(EXPERIMENTS_FILE), experimentsCsv(experiments).getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(resultsRoot.resolve(CYCLES_FILE), cyclesCsv(experiments).getBytes(StandardCharsets.UTF_8));
+            refreshParquet(resultsRoot);
+        }
+    }
+
     /** CSV text of the experiment table over the given experiment directories. */
     public static String experimentsCsv(List<Path> experiments) {
-        StringBuilder text = new StringBuilder(CsvText.row(experimentHeader())).append('\n');
-        for (Path dir : experiments) {
-            text.append(CsvText.row(experimentRow(read(dir)))).append('\n');
+        Map<String, CampaignRun> runs = campaignRuns(roots(experiments));
+        List<ExperimentFiles> files = experiments.stream().map(dir -> read(dir, runs)).toList();
+        List<String> keys = variedKeys(runs.values());
+        StringBuilder text = new StringBuilder(CsvText.row(experimentHeader(keys))).append('\n');
+        for (ExperimentFiles f : files) {
+            text.append(CsvText.row(experimentRow(f, keys))).append('\n');
         }
         return text.toString();
     }
 
     /** CSV text of the cycle table over the given experiment directories. */
     public static String cyclesCsv(List<Path> experiments) {
-        StringBuilder text = new StringBuilder(CsvText.row(cycleHeader())).append('\n');
-        for (Path dir : experiments) {
-            cycleRows(read(dir)).forEach(row -> text.append(CsvText.row(row)).append('\n'));
+        Map<String, CampaignRun> runs = campaignRuns(roots(experiments));
+        List<ExperimentFiles> files = experiments.stream().map(dir -> read(dir, runs)).toList();
+        List<String> keys = variedKeys(runs.values());
+        StringBuilder text = new StringBuilder(CsvText.row(cycleHeader(keys))).append('\n');
+        for (ExperimentFiles f : files) {
+            cycleRows(f, keys).forEach(row -> text.append(CsvText.row(row)).append('\n'));
         }
         return text.toString();
     }
@@ -467,13 +620,67 @@ public final class TidyTable {
             Path lockFile = resultsRoot.resolve("." + EXPERIMENTS_FILE + ".lock");
             try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                     FileLock lock = channel.lock()) {
-                ExperimentFiles files = read(resultsRoot.resolve(experimentId));
-                upsert(resultsRoot, resultsRoot.resolve(EXPERIMENTS_FILE), experimentHeader(), experimentId,
-                        List.of(experimentRow(files)), TidyTable::experimentsCsv);
-                upsert(resultsRoot, resultsRoot.resolve(CYCLES_FILE), cycleHeader(), experimentId, cycleRows(files),
+                // the varied keys of every campaign here, so the header is the one a rebuild would write
+                Map<String, CampaignRun> runs = campaignRuns(List.of(resultsRoot));
+                List<String> keys = variedKeys(runs.values());
+                ExperimentFiles files = read(resultsRoot.resolve(experimentId), runs);
+                upsert(resultsRoot, resultsRoot.resolve(EXPERIMENTS_FILE), experimentHeader(keys), experimentId,
+                        List.of(experimentRow(files, keys)), TidyTable::experimentsCsv);
+                upsert(resultsRoot, resultsRoot.resolve(CYCLES_FILE), cycleHeader(keys), experimentId, cycleRows(files, keys),
                         TidyTable::cyclesCsv);
+                refreshParquet(resultsRoot);
             }
         }
+    }
+
+    /**
+     * Writes the Parquet twins of the two CSV files with the SQL engine, when the lem.results.sql
+     * bundle is there. Without it, or when writing fails, an older Parquet file is removed rather
+     * than left out of date; the CSV files, written first, hold everything.
+     */
+    static void refreshParquet(Path resultsRoot) {
+        for (String[] pair : new String[][] { { EXPERIMENTS_FILE, EXPERIMENTS_PARQUET }, { CYCLES_FILE, CYCLES_PARQUET } }) {
+            Path parquet = resultsRoot.resolve(pair[1]);
+            try {
+                if (SqlEngine.current().isPresent()) {
+                    SqlEngine.current().get().writeParquet(resultsRoot.resolve(pair[0]), parquet, COLUMN_TYPES);
+                } else {
+                    Files.deleteIfExists(parquet);
+                }
+            } catch (IOException | RuntimeException e) {
+                try {
+                    Files.deleteIfExists(parquet);
+                } catch (IOException gone) {
+                    // nothing more to do: the CSV file is current
+                }
+            }
+        }
+    }
+
+    /**
+     * SQL types of the columns that are always numbers (counts, metrics, CO2, statistics across
+     * cycles), so a column empty in every row still reads as a number; config columns are typed
+     * from their values by the engine.
+     */
+    public static final Map<String, String> COLUMN_TYPES = columnTypes();
+
+    private static Map<String, String> columnTypes() {
+        Map<String, String> types = new LinkedHashMap<>();
+        for (String column : List.of("requests", "failed_requests", "input_tokens", "output_tokens", "warnings_count",
+                "cycle_warnings_count", "cycle", "campaign_cycle")) {
+            types.put(column, "BIGINT");
+        }
+        for (String column : List.of("mean_input_tokens_per_request", "mean_output_tokens_per_request", "window_s", "co2_g",
+                "carbon_intensity_g_per_kwh")) {
+            types.put(column, "DOUBLE");
+        }
+        for (Metric m : METRICS) {
+            types.put(m.column(), "DOUBLE");
+            if (m.statisticKey() != null) {
+                STATISTIC_SUFFIXES.forEach(suffix -> types.put(m.column() + suffix, suffix.equals("_cycles_n") ? "BIGINT" : "DOUBLE"));
+            }
+        }
+        return java.util.Collections.unmodifiableMap(types);
     }
 
     private static void upsert(Path resultsRoot, Path csv, List<String> header, String experimentId, List<List<String>> rows,

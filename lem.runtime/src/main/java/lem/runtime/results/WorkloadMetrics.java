@@ -32,6 +32,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param throttling             per cause
  * @param warnings               what makes these figures less sure
  * @param steadyState            the interval with the most requests in flight (no ramp-up or drain), or null
+ * @param carbon                 CO2 of the measured energy and the grid intensity used, or null (absent in
+ *                               result.json) when no energy was measured or no source knows the intensity
  */
 public record WorkloadMetrics(List<Integer> cycles, int processes, long requests, long failedRequests,
         long inputTokens, long outputTokens, long windowNanos, Double outputTokensPerSecond,
@@ -39,5 +41,6 @@ public record WorkloadMetrics(List<Integer> cycles, int processes, long requests
         PhaseEnergy phaseEnergy, Double joulesPerOutputToken, Double joulesPerToken,
         Double adjustedJoulesPerOutputToken, Double outputTokensPerJoule, Double tokensPerJoule, FlopsMetrics flops,
         @JsonInclude(JsonInclude.Include.NON_NULL) Long peakDeviceMemoryBytes, List<ThrottleSummary> throttling,
-        List<String> warnings, SteadyState steadyState) {
+        List<String> warnings, SteadyState steadyState,
+        @JsonInclude(JsonInclude.Include.NON_NULL) CarbonFootprint carbon) {
 }

@@ -51,6 +51,27 @@ class ResultsAnalysisCommandTest {
     }
 
     @Test
+    void withoutTheSqlBundleQueryAndParquetSayWhatIsMissing() throws Exception {
+        sweep();
+        CommandFailure query = assertThrows(CommandFailure.class,
+                () -> ResultsAnalysisCommand.run("query", new String[] {"SELECT 1"}, work));
+        assertTrue(query.getMessage().contains("lem.results.sql bundle (DuckDB) is not installed"), query.getMessage());
+        CommandFailure parquet = assertThrows(CommandFailure.class,
+                () -> ResultsAnalysisCommand.run("export", new String[] {"--format", "parquet", "--out", "t.parquet"}, work));
+        assertTrue(parquet.getMessage().contains("lem.results.sql"), parquet.getMessage());
+        assertTrue(Files.notExists(work.resolve("t.parquet")));
+        CommandFailure format = assertThrows(CommandFailure.class,
+                () -> ResultsAnalysisCommand.run("export", new String[] {"--format", "xlsx"}, work));
+        assertEquals("lem results export: --format 'xlsx' is not known; allowed: csv, parquet", format.getMessage());
+        CommandFailure console = assertThrows(CommandFailure.class,
+                () -> ResultsAnalysisCommand.run("export", new String[] {"--format", "parquet"}, work));
+        assertTrue(console.getMessage().contains("needs --out"), console.getMessage());
+        CommandFailure usage = assertThrows(CommandFailure.class,
+                () -> ResultsAnalysisCommand.run("query", new String[] {"SELECT", "1"}, work));
+        assertTrue(usage.getMessage().startsWith("usage: lem results query"), usage.getMessage());
+    }
+
+    @Test
     void paretoListsTheFrontAndWhatDominatesTheRest() throws Exception {
         sweep();
         ExperimentFolders.experiment(work.resolve("results"), "slow", ExperimentFolders.config("slow", 8, 32, "float16", 1),

@@ -14,6 +14,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import lem.runtime.campaign.CampaignFolder;
+import lem.runtime.campaign.CampaignPlan;
+import lem.runtime.campaign.FailurePolicy;
+import lem.runtime.campaign.Ordering;
+import lem.runtime.campaign.PlannedRun;
+import lem.runtime.campaign.RunRecord;
 import lem.runtime.results.ExperimentFolders.Cycle;
 
 class TidyTableTest {
@@ -141,6 +147,42 @@ class TidyTableTest {
         assertEquals(500, number(cycles.get(1), "energy_j"), 1e-9);
         assertEquals(2, number(cycles.get(1), "co2_g"), 1e-9);
         assertEquals("4", cycles.get(1).get("batch_size"), "each cycle row carries its experiment's config");
+    }
+
+    @Test
+    void anExperimentMadeByACampaignHasItsCampaignAndVariedValues() throws Exception {
+        Path root = dir.resolve("results");
+        twoCycles(root, "b1");
+        twoCycles(root, "b4");
+        twoCycles(root, "single"); // made by lem run, not by the campaign
+        var experiments = List.of(
+                new CampaignPlan.PlannedExperiment(0, "sweep-b=1", "sweep.yaml", Map.of("batching.batch_size", "1", "precision", "float16"), "f0"),
+                new CampaignPlan.PlannedExperiment(1, "sweep-b=4", "sweep.yaml", Map.of("batching.batch_size", "4", "precision", "float16"), "f1"));
+        var runs = List.of(new PlannedRun(0, 1, 1), new PlannedRun(1, 0, 1), new PlannedRun(2, 1, 2));
+        CampaignFolder folder = CampaignFolder.create(root, new CampaignPlan(CampaignPlan.SCHEMA_VERSION, "sweep-20261130T000000Z",
+                "sweep", "/tmp/sweep.yaml", 0, 2, Ordering.INTERLEAVED, 7, false, 0, null, FailurePolicy.CONTINUE, experiments, runs));
+        // run 0 made b4 (experiment 1, cycle 1), run 1 made b1; run 2 never finished
+        folder.write(new RunRecord(0, "sweep-b=4", 1, RunRecord.State.COMPLETE, "b4", root.resolve("b4").toString(), null, 0, 1, 2,
+                List.of(), null));
+        folder.write(new RunRecord(1, "sweep-b=1", 1, RunRecord.State.COMPLETE, "b1", root.resolve("b1").toString(), null, 0, 3, 4,
+                List.of(), null));
+        folder.write(new RunRecord(2, "sweep-b=4", 2, RunRecord.State.RUNNING, null, null, null, 0, 5, 0, List.of(), null));
+        TidyTable.refresh(root, "b1");
+
+        List<Map<String, String>> rows = rows(Files.readString(root.resolve(TidyTable.EXPERIMENTS_FILE)));
+        assertEquals(List.of("b1", "b4", "single"), rows.stream().map(r -> r.get("experiment_id")).toList());
+        Map<String, String> b4 = rows.get(1);
+        List<String> campaignColumns = List.of("campaign_id", "campaign_name", "campaign_cycle", "varied_batching_batch_size",
+                "varied_precision");
+        assertEquals(List.of("sweep-20261130T000000Z", "sweep", "1", "4", "float16"), campaignColumns.stream().map(b4::get).toList());
+        assertEquals("1", rows.get(0).get("varied_batching_batch_size"));
+        Map<String, String> single = rows.get(2);
+        assertEquals(List.of("", "", "", "", ""), campaignColumns.stream().map(single::get).toList(),
+                "every row has every column, empty for an experiment no campaign made");
+        List<Map<String, String>> cycles = rows(Files.readString(root.resolve(TidyTable.CYCLES_FILE)));
+        assertEquals("4", cycles.get(2).get("varied_batching_batch_size"), "b4's first cycle row");
+        assertEquals("varied_batching_batch_size", TidyTable.variedColumn("batching.batch_size"));
+        assertEquals("varied_traffic_target_qps", TidyTable.variedColumn("traffic.targetQps"));
     }
 
     @Test
