@@ -25,6 +25,7 @@ import lem.api.backend.GenerationResult;
 import lem.api.backend.LoadedModel;
 import lem.api.backend.Prompt;
 import lem.api.backend.RequestResult;
+import lem.api.backend.SequenceScorer;
 import lem.api.backend.TokenEvent;
 import lem.api.model.ModelDescription;
 import lem.backend.djl.transformer.Decoder;
@@ -37,7 +38,7 @@ import lem.backend.djl.transformer.TransformerConfig;
  * A model opened by the DJL backend: generates with static or length-sorted static batches, left
  * padding and a KV cache, and reports each token when its id is on the host.
  */
-final class DjlModel implements LoadedModel {
+final class DjlModel implements LoadedModel, SequenceScorer {
 
     static final String COUNTS = "executed matmuls, 2 FLOPs per multiply-add: every linear projection (attention"
             + " q/k/v/o or GPT-2 c_attn/c_proj, MLP, and the LM head on the last position of each row in prefill"
@@ -142,13 +143,7 @@ final class DjlModel implements LoadedModel {
             if (!prompt.tokenIds().isEmpty()) {
                 ids = prompt.tokenIds().stream().mapToInt(Integer::intValue).toArray();
             } else if (tokenizer != null) {
-                try (DjlClassLoaderScope scope = DjlClassLoaderScope.enter()) {
-                    long[] encoded = tokenizer.encode(prompt.text()).getIds();
-                    ids = new int[encoded.length];
-                    for (int i = 0; i < encoded.length; i++) {
-                        ids[i] = (int) encoded[i];
-                    }
-                }
+                ids = tokenize(prompt.text());
             } else {
                 throw new BackendException("request " + request.id() + " has a text prompt, but the model "
                         + description.name() + " has no tokenizer (a synthetic model, or no usable tokenizer.json);"
@@ -315,6 +310,7 @@ final class DjlModel implements LoadedModel {
                     tokens[b][generated[b]] = token;
                     String id = requestIds[b];
                     listener.tokens(new TokenEvent(id, generated[b], 1, nowNanos));
+                    listener.tokenIds(id, generated[b], new int[] {token});
                     if (generated[b] == 0) {
                         firstNanos[b] = nowNanos;
                     }
@@ -334,6 +330,42 @@ final class DjlModel implements LoadedModel {
                 step++;
             }
         }
+    }
+
+    @Override
+    public int[] encode(String text) throws BackendException {
+        if (closed) {
+            throw new BackendException("the model " + description.name() + " is closed");
+        }
+        if (tokenizer == null) {
+            throw new BackendException("the model " + description.name() + " has no tokenizer (a synthetic model, or"
+                    + " no usable tokenizer.json): it cannot split a text into tokens");
+        }
+        return tokenize(text);
+    }
+
+    private int[] tokenize(String text) {
+        try (DjlClassLoaderScope scope = DjlClassLoaderScope.enter()) {
+            long[] encoded = tokenizer.encode(text).getIds();
+            int[] ids = new int[encoded.length];
+            for (int i = 0; i < encoded.length; i++) {
+                ids[i] = (int) encoded[i];
+            }
+            return ids;
+        }
+    }
+
+    @Override
+    public int maxSequenceTokens() {
+        return config.maxPositions();
+    }
+
+    @Override
+    public synchronized List<double[]> logProbabilities(List<int[]> sequences) throws BackendException {
+        if (closed) {
+            throw new BackendException("the model " + description.name() + " is closed");
+        }
+        return new SequenceScoring(decoder, manager).logProbabilities(sequences);
     }
 
     /** The token ids the last {@link #generate} call produced for a request, or null. */

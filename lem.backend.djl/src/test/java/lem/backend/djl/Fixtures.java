@@ -63,6 +63,8 @@ final class Fixtures {
         final List<Long> startNanos = new CopyOnWriteArrayList<>();
         final List<TokenEvent> tokens = new CopyOnWriteArrayList<>();
         final List<RequestResult> finished = new CopyOnWriteArrayList<>();
+        /** Generated token ids per request, in the order {@link #tokenIds} gave them. */
+        final Map<String, List<Integer>> ids = new java.util.concurrent.ConcurrentHashMap<>();
 
         @Override
         public void requestStarted(String requestId, long timestampNanos) {
@@ -73,6 +75,17 @@ final class Fixtures {
         @Override
         public void tokens(TokenEvent event) {
             tokens.add(event);
+        }
+
+        @Override
+        public void tokenIds(String requestId, int index, int[] tokenIds) {
+            List<Integer> list = ids.computeIfAbsent(requestId, k -> new CopyOnWriteArrayList<>());
+            if (list.size() != index) {
+                throw new AssertionError("ids of " + requestId + " from index " + index + " after " + list.size());
+            }
+            for (int id : tokenIds) {
+                list.add(id);
+            }
         }
 
         @Override
