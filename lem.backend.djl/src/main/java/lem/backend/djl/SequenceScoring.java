@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import lem.api.backend.BackendException;
-import lem.backend.djl.transformer.Decoder;
+import lem.backend.djl.transformer.Forward;
 import lem.backend.djl.transformer.KvCache;
 import lem.backend.djl.transformer.OperationCount;
 import lem.backend.djl.transformer.TransformerConfig;
@@ -23,11 +23,11 @@ final class SequenceScoring {
     /** Rows scored together: enough to keep a CPU busy, few enough that padding stays short. */
     static final int ROWS_PER_BATCH = 8;
 
-    private final Decoder decoder;
+    private final Forward decoder;
     private final NDManager manager;
     private final TransformerConfig config;
 
-    SequenceScoring(Decoder decoder, NDManager manager) {
+    SequenceScoring(Forward decoder, NDManager manager) {
         this.decoder = decoder;
         this.manager = manager;
         this.config = decoder.config();

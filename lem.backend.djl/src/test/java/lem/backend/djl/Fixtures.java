@@ -79,10 +79,12 @@ final class Fixtures {
 
         @Override
         public void tokenIds(String requestId, int index, int[] tokenIds) {
-            List<Integer> list = ids.computeIfAbsent(requestId, k -> new CopyOnWriteArrayList<>());
-            if (list.size() != index) {
-                throw new AssertionError("ids of " + requestId + " from index " + index + " after " + list.size());
+            // a request id sent again (a second generate call) starts over
+            List<Integer> list = index == 0 ? new CopyOnWriteArrayList<>() : ids.get(requestId);
+            if (list == null || list.size() != index) {
+                throw new AssertionError("ids of " + requestId + " from index " + index + " out of order");
             }
+            ids.put(requestId, list);
             for (int id : tokenIds) {
                 list.add(id);
             }
