@@ -102,6 +102,7 @@ final class QualityScoring {
         List<Integer> promptLengths = new ArrayList<>();
         int budget = settings.maxTokens();
         int missing = 0;
+        boolean capped = false;
         try {
             for (GenerationRequest request : requests) {
                 int[] output = outputs.get(request.id());
@@ -110,11 +111,13 @@ final class QualityScoring {
                     continue;
                 }
                 if (budget <= 0) {
+                    capped = true;
                     break;
                 }
                 int[] prompt = request.prompt().tokenIds().isEmpty() ? scorer.encode(request.prompt().text())
                         : request.prompt().tokenIds().stream().mapToInt(Integer::intValue).toArray();
                 int kept = Math.min(output.length, budget);
+                capped |= kept < output.length;
                 int[] sequence = Arrays.copyOf(prompt, prompt.length + kept);
                 System.arraycopy(output, 0, sequence, prompt.length, kept);
                 sequences.add(sequence);
@@ -139,7 +142,7 @@ final class QualityScoring {
             String method = "the last cycle's outputs: each request's prompt + output scored as one sequence,"
                     + " only the output tokens counted; " + sequences.size() + " of " + requests.size() + " requests"
                     + (missing > 0 ? " (" + missing + " without generated ids)" : "")
-                    + (budget <= 0 ? ", capped at quality.max_tokens = " + settings.maxTokens() + " tokens" : "");
+                    + (capped ? ", capped at quality.max_tokens = " + settings.maxTokens() + " tokens" : "");
             return Figure.scored(sum, tokens, method, null, null);
         } catch (BackendException e) {
             return Figure.failed("quality.generated: scoring the outputs failed: " + e.getMessage(), null);

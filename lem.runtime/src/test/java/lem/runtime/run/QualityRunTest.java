@@ -152,6 +152,19 @@ class QualityRunTest {
     }
 
     @Test
+    void maxTokensCapsTheOutputsScored() throws Exception {
+        RunOutcome outcome = run(ConfigLoader.load(config("{generated: true, max_tokens: 6}"), List.of()), scoring());
+        JsonNode generated = ResultsJson.read(outcome.directory().resolve(ResultsDirectory.RESULT_FILE),
+                JsonNode.class).at("/quality/generated");
+        assertEquals(6, generated.path("tokens_scored").asLong(), "4 of the first request, 2 of the second");
+        double expected = -(IntStream.range(0, 4).mapToDouble(i -> ScriptedBackend.logProbability(
+                ScriptedBackend.outputToken(i))).sum() + ScriptedBackend.logProbability(ScriptedBackend.outputToken(0))
+                + ScriptedBackend.logProbability(ScriptedBackend.outputToken(1))) / 6;
+        assertEquals(expected, generated.path("mean_nll_nats").asDouble(), 1e-12);
+        assertTrue(generated.path("method").asText().contains("capped at quality.max_tokens = 6"), generated.toString());
+    }
+
+    @Test
     void aMissingEvalTextIsRefusedBeforeTheRunNamingTheKeyAndTheFile() throws IOException {
         LoadedConfig loaded = ConfigLoader.load(config("{eval_text: missing.txt}"), List.of());
         assertEquals(1, loaded.problems().size(), String.valueOf(loaded.problems()));
