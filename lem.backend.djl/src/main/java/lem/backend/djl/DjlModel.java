@@ -410,13 +410,7 @@ final class DjlModel implements LoadedModel, SequenceScorer {
             if (weights != null) {
                 weights.close();
             }
-            if (decoder instanceof AutoCloseable closeable) {
-                try {
-                    closeable.close();
-                } catch (Exception e) {
-                    // freeing native memory of a model being closed: nothing a caller can do
-                }
-            }
+            decoder.close();
             manager.close();
             if (tokenizer != null) {
                 tokenizer.close();

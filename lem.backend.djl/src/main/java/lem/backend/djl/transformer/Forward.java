@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
  * One forward pass of a decoder over new tokens of a batch, continuing the sequences its
  * {@link KvCache} holds: the built-in {@link Decoder}, or a TorchScript module.
  */
-public interface Forward {
+public interface Forward extends AutoCloseable {
 
     TransformerConfig config();
 
@@ -22,4 +22,9 @@ public interface Forward {
      */
     NDArray forward(NDManager manager, long[][] tokenIds, int[][] positions, boolean[][] keyValid, KvCache cache,
             OperationCount count);
+
+    /** Frees what the forward holds beyond the model's weights (a loaded module); nothing by default. */
+    @Override
+    default void close() {
+    }
 }

@@ -26,7 +26,7 @@ import java.util.WeakHashMap;
  * in config.json: every projection and the LM head on every position, attention over the full
  * square of positions.
  */
-public final class TorchScriptForward implements Forward, AutoCloseable {
+public final class TorchScriptForward implements Forward {
 
     /** The inputs a module may take, by the names the config uses. */
     public static final List<String> INPUTS = List.of("input_ids", "attention_mask", "position_ids");
