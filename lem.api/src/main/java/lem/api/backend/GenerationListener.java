@@ -24,6 +24,15 @@ public interface GenerationListener {
     /** Tokens arrived. */
     void tokens(TokenEvent event);
 
+    /**
+     * The ids of tokens that {@link #tokens} reported, from a backend that knows them (in-process
+     * backends): {@code ids[i]} is output token {@code index + i} of the request. The runtime keeps
+     * them to score the model's own outputs ({@code quality.generated}) after the measurement.
+     * Called after the {@link #tokens} call for the same tokens; a backend may skip it.
+     */
+    default void tokenIds(String requestId, int index, int[] ids) {
+    }
+
     /** The request finished (or failed: see {@link RequestResult#error()}). */
     void requestFinished(RequestResult result);
 }

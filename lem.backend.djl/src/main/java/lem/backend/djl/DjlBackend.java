@@ -132,6 +132,9 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
         };
         Map<String, String> notes = new LinkedHashMap<>();
         try {
+            if (TorchScriptModels.applies(model)) {
+                return load(model, settings, TorchScriptModels.config(model, settings), null, dtype, notes);
+            }
             ModelSource source = ModelSource.of(model);
             if (source.folder() == null) {
                 notes.put("weights", "synthetic: normal(0, initializer_range) with seed " + model.seed()
@@ -193,7 +196,14 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
         int maxSequence = 0;
         boolean text = false;
         boolean knownSource = model.source().equals("synthetic") || model.source().equals("local");
-        if (knownSource) {
+        if (TorchScriptModels.applies(model)) {
+            try {
+                maxSequence = TorchScriptModels.config(model, settings).maxPositions();
+                text = TorchScriptModels.hasTokenizer(model, settings);
+            } catch (ConfigException e) {
+                findings.add(ValidationFinding.error(Setting.MODEL, e.getMessage()));
+            }
+        } else if (knownSource) {
             try {
                 ModelSource source = ModelSource.of(model);
                 if (source.folder() != null) {
@@ -245,13 +255,16 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
             ModelWeights weights = null;
             HuggingFaceTokenizer tokenizer = null;
             try {
+                if (TorchScriptModels.applies(model)) {
+                    return TorchScriptModels.load(model, settings, config, manager, device, notes);
+                }
                 weights = folder == null ? ModelWeights.synthetic(config, model.seed(), manager, dtype)
                         : ModelWeights.fromSafetensors(config, folder, manager, dtype);
                 if (weights.lmHeadNote() != null) {
                     notes.put("lm_head", weights.lmHeadNote());
                 }
                 if (folder != null) {
-                    tokenizer = tokenizer(folder, notes);
+                    tokenizer = tokenizer(folder.resolve("tokenizer.json"), notes);
                 }
                 ModelDescription description = new ModelDescription(model.name(), config.modelType(),
                         weights.parameterCount(), folder == null ? model.precision() : weights.storedPrecision(),
@@ -281,10 +294,10 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
         return false;
     }
 
-    private static HuggingFaceTokenizer tokenizer(Path folder, Map<String, String> notes) {
-        Path file = folder.resolve("tokenizer.json");
+    /** The tokenizer in {@code file}, or null with a note saying why prompts must be token ids. */
+    static HuggingFaceTokenizer tokenizer(Path file, Map<String, String> notes) {
         if (!Files.isRegularFile(file)) {
-            notes.put("tokenizer", "no tokenizer.json: prompts must be token ids");
+            notes.put("tokenizer", "no " + file.getFileName() + ": prompts must be token ids");
             return null;
         }
         try {
@@ -401,9 +414,12 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
                     + " is not supported by the djl backend; allowed: STATIC, SORTED_STATIC"));
         }
         for (Map.Entry<String, Object> option : settings.options().entrySet()) {
-            if (!option.getKey().equals(THREADS_OPTION)) {
+            if (option.getKey().equals(TorchScriptModels.OPTION)) {
+                findings.addAll(TorchScriptModels.optionFindings(option.getValue()));
+            } else if (!option.getKey().equals(THREADS_OPTION)) {
                 findings.add(ValidationFinding.optionError(option.getKey(), "djl option '" + option.getKey()
-                        + "' is unknown; allowed: " + THREADS_OPTION, List.of(THREADS_OPTION)));
+                        + "' is unknown; allowed: " + THREADS_OPTION + ", " + TorchScriptModels.OPTION,
+                        List.of(THREADS_OPTION, TorchScriptModels.OPTION)));
             } else if (!(option.getValue() instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
                     || n.doubleValue() < 1 || n.doubleValue() > MAX_THREADS) {
                 findings.add(ValidationFinding.optionError(THREADS_OPTION, "djl option " + THREADS_OPTION + " = "

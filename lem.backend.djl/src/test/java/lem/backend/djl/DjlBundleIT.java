@@ -1,6 +1,7 @@
 package lem.backend.djl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -24,6 +25,7 @@ import lem.api.backend.GenerationResult;
 import lem.api.backend.InferenceBackend;
 import lem.api.backend.LoadedModel;
 import lem.api.backend.Prompt;
+import lem.api.backend.SequenceScorer;
 import lem.api.backend.ValidationReport;
 import lem.api.model.ModelSpec;
 import lem.api.model.Precision;
@@ -57,7 +59,7 @@ class DjlBundleIT {
                 Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT,
                 // the test talks to the service through the lem.api classes on its own class path
                 Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
-                "lem.api.backend;version=\"1.1.0\",lem.api.model;version=\"1.0.0\"");
+                "lem.api.backend;version=\"1.2.0\",lem.api.model;version=\"1.0.0\"");
         Framework framework = new FrameworkFactory().newFramework(properties);
         framework.start();
         try {
@@ -153,6 +155,9 @@ class DjlBundleIT {
                     new Fixtures.Recorder());
             assertEquals(3, result.requests().get(0).inputTokens());
             assertEquals(3, result.requests().get(0).outputTokens());
+            // the scoring contract crosses the bundle boundary too: perplexity of a text, by the tokenizer
+            SequenceScorer scorer = assertInstanceOf(SequenceScorer.class, model);
+            assertEquals(1, scorer.logProbabilities(List.of(scorer.encode("w1 w2"))).get(0).length);
         }
     }
 

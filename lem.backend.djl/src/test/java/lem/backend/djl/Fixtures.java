@@ -63,6 +63,8 @@ final class Fixtures {
         final List<Long> startNanos = new CopyOnWriteArrayList<>();
         final List<TokenEvent> tokens = new CopyOnWriteArrayList<>();
         final List<RequestResult> finished = new CopyOnWriteArrayList<>();
+        /** Generated token ids per request, in the order {@link #tokenIds} gave them. */
+        final Map<String, List<Integer>> ids = new java.util.concurrent.ConcurrentHashMap<>();
 
         @Override
         public void requestStarted(String requestId, long timestampNanos) {
@@ -73,6 +75,19 @@ final class Fixtures {
         @Override
         public void tokens(TokenEvent event) {
             tokens.add(event);
+        }
+
+        @Override
+        public void tokenIds(String requestId, int index, int[] tokenIds) {
+            // a request id sent again (a second generate call) starts over
+            List<Integer> list = index == 0 ? new CopyOnWriteArrayList<>() : ids.get(requestId);
+            if (list == null || list.size() != index) {
+                throw new AssertionError("ids of " + requestId + " from index " + index + " out of order");
+            }
+            ids.put(requestId, list);
+            for (int id : tokenIds) {
+                list.add(id);
+            }
         }
 
         @Override

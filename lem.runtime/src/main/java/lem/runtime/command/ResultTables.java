@@ -15,6 +15,7 @@ import lem.runtime.results.FlopsMetrics;
 import lem.runtime.results.Goodput;
 import lem.runtime.results.MetricStatistics;
 import lem.runtime.results.PhaseEnergy;
+import lem.runtime.results.QualityResult;
 import lem.runtime.results.SampleSummary;
 import lem.runtime.results.SteadyState;
 import lem.runtime.results.ThrottleSummary;
@@ -23,6 +24,29 @@ import lem.runtime.results.WorkloadMetrics;
 /** Tables people read for results: a run's summary, the list of experiments, a comparison. */
 public final class ResultTables {
     private ResultTables() {
+    }
+
+    /** Perplexity rows: beside the efficiency figures, what the model's accuracy is. */
+    private static void quality(QualityResult quality, List<List<String>> rows) {
+        if (quality == null) {
+            return;
+        }
+        qualityRow("perplexity, eval text", quality.evalText(), rows);
+        qualityRow("perplexity, own outputs", quality.generated(), rows);
+        quality.notes().forEach(note -> rows.add(row("quality", "-", "", note)));
+    }
+
+    private static void qualityRow(String label, QualityResult.Figure figure, List<List<String>> rows) {
+        if (figure == null) {
+            return;
+        }
+        if (figure.perplexity() == null) {
+            rows.add(row(label, "-", "", figure.error()));
+            return;
+        }
+        rows.add(row(label, num(figure.perplexity()), "", "mean NLL " + num(figure.meanNllNats()) + " nats over "
+                + figure.tokensScored() + " tokens" + (figure.file() == null ? "" : " of " + figure.file())
+                + "; scored after the measurement"));
     }
 
     /** A generic table. */
@@ -109,6 +133,7 @@ public final class ResultTables {
                     + goodput.requests() + " met " + goodput.objectivesMs() + " ms; "
                     + num(goodput.goodRequestsPerSecond()) + " good requests/s"));
         }
+        quality(result.quality(), rows);
         FlopsMetrics f = m.flops();
         if (f != null) {
             String[] flops = Numbers.together((double) f.totalFlops(), (double) f.prefillFlops(), (double) f.decodeFlops());

@@ -200,6 +200,7 @@ public final class ConfigLoader {
         }
         resolveAgainstDeclaringFile(resolved, "prompts.file");
         resolveAgainstDeclaringFile(resolved, "model.path");
+        resolveAgainstDeclaringFile(resolved, "quality.eval_text");
 
         problems.addAll(ConfigValidator.validate(resolved));
         ExperimentConfig config = problems.isEmpty() ? ExperimentConfigReader.read(resolved) : null;

@@ -179,6 +179,13 @@ final class ConfigSchema {
                     "itl_ms", number(null, Range.above(0)),
                     "tpot_ms", number(null, Range.above(0)),
                     "e2e_ms", number(null, Range.above(0))),
+            // perplexity after the measurement cycles; read by the runner from the tree (QualitySettings)
+            "quality", section(
+                    "eval_text", string(null, true),
+                    "max_tokens", integer(2048L, Range.atLeast(2)),
+                    "window", integer(null, Range.atLeast(2)),
+                    "stride", integer(null, Range.atLeast(1)),
+                    "generated", bool(false)),
             "output", section(
                     "dir", string("results", false)));
 

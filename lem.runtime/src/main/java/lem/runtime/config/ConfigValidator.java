@@ -118,6 +118,7 @@ final class ConfigValidator {
         checkAtMost("prompts.synthetic.input_tokens", "prompts.synthetic.input_tokens_max");
         checkModel();
         checkPrompts();
+        checkQuality();
         checkBaseline();
         checkOutputDir();
     }
@@ -220,6 +221,24 @@ final class ConfigValidator {
                     }
                 }
             }
+        }
+    }
+
+    /** The evaluation text must be readable before anything runs; a stride longer than the window skips tokens. */
+    private void checkQuality() {
+        if (allValid("quality.eval_text") && config.valueAt("quality.eval_text") instanceof String file) {
+            try {
+                QualitySettings.read(Path.of(file));
+            } catch (QualitySettings.EvalTextException e) {
+                report("quality.eval_text", e.getMessage().substring("quality.eval_text: ".length()));
+            } catch (java.nio.file.InvalidPathException e) {
+                report("quality.eval_text", "'" + file + "' is not a valid path: " + e.getReason());
+            }
+        }
+        if (allValid("quality.window", "quality.stride") && config.valueAt("quality.window") instanceof Long window
+                && config.valueAt("quality.stride") instanceof Long stride && stride > window) {
+            report("quality.stride", "must be <= quality.window = " + window + from("quality.window")
+                    + ", got " + stride + ": a stride longer than the window leaves tokens unscored");
         }
     }
 

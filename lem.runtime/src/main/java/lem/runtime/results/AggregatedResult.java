@@ -30,12 +30,14 @@ import lem.api.model.ModelDescription;
  *                          figures at all (null, never 0)
  * @param goodput           requests that met the config's service-level objectives ({@code slo}),
  *                          or null when it gives none
+ * @param quality           perplexity scored after the measurement ({@code quality} in the config),
+ *                          from {@link QualityResult#FILE}; null when none was asked
  */
 public record AggregatedResult(String schemaVersion, String experimentId, String name, boolean complete,
         int cyclesMeasured, int processesPerCycle, BackendIdentity backend, ModelDescription model,
         Map<String, String> methods, List<RawFileEntry> rawFiles, List<CycleResult> cycles, WorkloadMetrics overall,
         List<MetricStatistics> statistics, List<FlopsAttempt> flopsChain, List<String> warnings, boolean unmetered,
-        Goodput goodput) {
+        Goodput goodput, QualityResult quality) {
 
     public AggregatedResult {
         methods = methods == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(methods));
@@ -44,6 +46,16 @@ public record AggregatedResult(String schemaVersion, String experimentId, String
         statistics = List.copyOf(statistics);
         flopsChain = flopsChain == null ? List.of() : List.copyOf(flopsChain);
         warnings = List.copyOf(warnings);
+    }
+
+    /** A result without quality figures. */
+    public AggregatedResult(String schemaVersion, String experimentId, String name, boolean complete,
+            int cyclesMeasured, int processesPerCycle, BackendIdentity backend, ModelDescription model,
+            Map<String, String> methods, List<RawFileEntry> rawFiles, List<CycleResult> cycles, WorkloadMetrics overall,
+            List<MetricStatistics> statistics, List<FlopsAttempt> flopsChain, List<String> warnings, boolean unmetered,
+            Goodput goodput) {
+        this(schemaVersion, experimentId, name, complete, cyclesMeasured, processesPerCycle, backend, model, methods,
+                rawFiles, cycles, overall, statistics, flopsChain, warnings, unmetered, goodput, null);
     }
 
     /** The statistics of one headline metric, or null when absent. */

@@ -189,10 +189,25 @@ public final class Aggregator {
         RawResult first = byCycle.firstEntry().getValue().get(0);
         Goodput goodput = Goodput.of(objectives(storedConfig),
                 cycles.stream().flatMap(c -> c.requests().stream()).toList(), overall == null ? 0 : overall.windowNanos());
+        QualityResult quality = quality(experimentDir, warnings);
         return new AggregatedResult(RawResult.SCHEMA_VERSION, experimentId, name, complete,
                 included.size(), processesPerCycle, first.backend(), first.model(), methods(), entries, cycles, overall,
                 statistics, first.flopsChain(), List.copyOf(new java.util.LinkedHashSet<>(warnings)),
-                unmetered(storedConfig), goodput);
+                unmetered(storedConfig), goodput, quality);
+    }
+
+    /** {@link QualityResult#FILE}, or null when the run scored nothing; unreadable: null with a warning. */
+    private static QualityResult quality(Path experimentDir, List<String> warnings) {
+        Path file = experimentDir.resolve(QualityResult.FILE);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return ResultsJson.read(file, QualityResult.class);
+        } catch (ResultsFileException e) {
+            warnings.add(e.getMessage() + "; no quality figures");
+            return null;
+        }
     }
 
     /** The experiment's stored config (config.json's {@code config}), or a missing node when there is none. */

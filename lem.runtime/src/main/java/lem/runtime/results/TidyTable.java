@@ -332,6 +332,9 @@ public final class TidyTable {
             new Column("energy_includes_estimates", f -> text(f.result.at("/overall/energy/includes_estimates"))),
             new Column("warnings_count", f -> f.result.at("/warnings").isArray() ? Integer.toString(f.result.at("/warnings").size()) : ""));
 
+    /** Perplexity of the evaluation text and of the model's own outputs: the experiment table's last columns. */
+    private static final List<String> QUALITY_COLUMNS = List.of("perplexity_eval", "perplexity_generated");
+
     /** Counts of one set of metrics: in the table after the config columns. */
     private static final List<String> COUNT_COLUMNS = List.of("requests", "failed_requests", "input_tokens", "output_tokens",
             "mean_input_tokens_per_request", "mean_output_tokens_per_request", "window_s");
@@ -365,6 +368,7 @@ public final class TidyTable {
                 STATISTIC_SUFFIXES.forEach(suffix -> header.add(m.column() + suffix));
             }
         }
+        header.addAll(QUALITY_COLUMNS);
         return header;
     }
 
@@ -410,6 +414,9 @@ public final class TidyTable {
                 row.add(text(s.at("/n")));
             }
         }
+        // perplexity, scored once per experiment after its cycles (quality in result.json)
+        row.add(text(f.result.at("/quality/eval_text/perplexity")));
+        row.add(text(f.result.at("/quality/generated/perplexity")));
         return row;
     }
 

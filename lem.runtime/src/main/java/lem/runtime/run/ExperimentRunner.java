@@ -31,6 +31,7 @@ import lem.api.flops.Workload;
 import lem.runtime.config.ExperimentConfig;
 import lem.runtime.config.LoadedConfig;
 import lem.runtime.config.PromptFileReader.InvalidPromptFileException;
+import lem.runtime.config.QualitySettings;
 import lem.runtime.plugin.PluginCatalog;
 import lem.runtime.plugin.PluginService;
 import lem.runtime.results.AggregatedResult;
@@ -38,6 +39,7 @@ import lem.runtime.results.BackendIdentity;
 import lem.runtime.results.BaselinePower;
 import lem.runtime.results.MeasurementWindow;
 import lem.runtime.results.PowerSeriesFile;
+import lem.runtime.results.QualityResult;
 import lem.runtime.results.RawResult;
 import lem.runtime.results.RequestTimeline;
 import lem.runtime.results.ResultsDirectory;
@@ -67,6 +69,9 @@ public final class ExperimentRunner {
     private final Path workingDirectory;
 
     private final Map<String, Object> backendNotes = new LinkedHashMap<>();
+    private final QualitySettings quality;
+    /** The generated ids of the cycle being measured, when {@code quality.generated} asks for them; else null. */
+    private volatile GeneratedIds cycleIds;
     /**
      * The thread to interrupt on cancel, set only while the run waits on a backend or a source
      * (baseline, opening the model, warmup, generation). Saving files must not meet an interrupt:
@@ -92,6 +97,7 @@ public final class ExperimentRunner {
         this.progress = progress;
         this.environment = environment;
         this.workingDirectory = workingDirectory;
+        this.quality = QualitySettings.of(loaded.tree());
     }
 
     /** Stops the run as soon as it can; what was measured is kept and the run says {@code reason}. */
@@ -166,10 +172,12 @@ public final class ExperimentRunner {
             List<GenerationRequest> plan = RequestPlan.build(config, RequestPlan.vocabularySize(model.description()), "r");
             warmup(model, decode, plan, warnings);
             stopInterrupts();
+            List<GenerationRequest> requests = List.of();
             for (int cycle = 1; cycle <= config.cycles(); cycle++) {
                 checkCancelled();
                 progress.phase("cycle " + cycle + "/" + config.cycles());
-                List<GenerationRequest> requests = RequestPlan.withIdPrefix(plan, "c" + cycle + "-");
+                requests = RequestPlan.withIdPrefix(plan, "c" + cycle + "-");
+                cycleIds = quality.generated() ? new GeneratedIds() : null;
                 RawResult raw = measureCycle(dir, anchor, host, backend, model, requests, decode, baselines, warnings,
                         cycle);
                 dir.writeRaw(raw);
@@ -178,6 +186,9 @@ public final class ExperimentRunner {
                     break;
                 }
                 cyclesDone++;
+            }
+            if (failure == null && quality.enabled()) {
+                scoreQuality(dir, model, requests);
             }
         } catch (BackendException | EnergyException e) {
             failure = cancelReason != null ? cancelReason : e.getMessage();
@@ -222,6 +233,26 @@ public final class ExperimentRunner {
             dir.markIncomplete(failure);
         }
         return new RunOutcome(dir.experimentId(), dir.path(), failure == null, failure, result);
+    }
+
+    /**
+     * Perplexity after the last cycle's window has closed (its energy sessions are stopped), so
+     * scoring costs no measured energy; written to {@link QualityResult#FILE} for aggregation. A
+     * failure of the scorer is recorded there and never fails the run.
+     */
+    private void scoreQuality(ResultsDirectory dir, LoadedModel model, List<GenerationRequest> lastCycle)
+            throws IOException {
+        progress.phase("quality: scoring perplexity (after the measurement)");
+        long startedNanos = System.nanoTime();
+        QualityResult result;
+        try {
+            result = new QualityScoring(quality).score(model, services.backend().name(), lastCycle,
+                    cycleIds == null ? Map.of() : cycleIds.byRequest());
+        } catch (RuntimeException e) {
+            result = new QualityResult(null, null, List.of("quality: scoring failed: " + describe(e)), startedNanos,
+                    System.nanoTime());
+        }
+        ResultsJson.writeAtomically(dir.path().resolve(QualityResult.FILE), result);
     }
 
     /** A throwable in words a user can act on; the JVM's out-of-memory errors say what to change. */
@@ -397,6 +428,13 @@ public final class ExperimentRunner {
             @Override
             public void tokens(TokenEvent event) {
                 recorder.tokens(event);
+            }
+
+            @Override
+            public void tokenIds(String requestId, int index, int[] ids) {
+                if (cycleIds != null) {
+                    cycleIds.add(requestId, index, ids);
+                }
             }
 
             @Override

@@ -24,6 +24,7 @@ import lem.api.backend.InferenceBackend;
 import lem.api.backend.LoadedModel;
 import lem.api.backend.Parallelism;
 import lem.api.backend.RequestResult;
+import lem.api.backend.SequenceScorer;
 import lem.api.backend.TokenEvent;
 import lem.api.model.ModelDescription;
 import lem.api.model.ModelSpec;
@@ -60,6 +61,13 @@ final class ScriptedBackend implements InferenceBackend {
     /** What that call throws: the JVM's own errors (out of memory) reach a run this way. */
     Error error;
     final CountDownLatch blocking = new CountDownLatch(1);
+    /** When true, its models are {@link SequenceScorer}s: see {@link #logProbability}. */
+    boolean scores;
+    /** The positions of a scoring model. */
+    int scoringPositions = 64;
+    /** Every sequence scored, with the {@link System#nanoTime()} of its call. */
+    final List<int[]> scored = Collections.synchronizedList(new ArrayList<>());
+    final List<Long> scoreCallNanos = Collections.synchronizedList(new ArrayList<>());
 
     /** Request ids of every generate call, warmup included, in order. */
     final List<List<String>> calls = Collections.synchronizedList(new ArrayList<>());
@@ -79,28 +87,83 @@ final class ScriptedBackend implements InferenceBackend {
         opened++;
         ModelDescription description = new ModelDescription(model.name(), "gpt2", 1_000_000L, Precision.FLOAT32,
                 Precision.FLOAT32, "none", Map.of("vocab_size", VOCABULARY));
-        return new LoadedModel() {
-            @Override
-            public ModelDescription description() {
-                return description;
-            }
+        return scores ? new ScoringModel(description) : new Model(description);
+    }
 
-            @Override
-            public Set<String> deviceIds() {
-                return Set.of();
-            }
+    /** A model of this backend: generation as scripted. */
+    private class Model implements LoadedModel {
+        private final ModelDescription description;
 
-            @Override
-            public GenerationResult generate(List<GenerationRequest> requests, DecodeSettings decode,
-                    GenerationListener listener) throws BackendException {
-                return ScriptedBackend.this.generate(requests, decode, listener);
-            }
+        Model(ModelDescription description) {
+            this.description = description;
+        }
 
-            @Override
-            public void close() {
-                closed++;
+        @Override
+        public ModelDescription description() {
+            return description;
+        }
+
+        @Override
+        public Set<String> deviceIds() {
+            return Set.of();
+        }
+
+        @Override
+        public GenerationResult generate(List<GenerationRequest> requests, DecodeSettings decode,
+                GenerationListener listener) throws BackendException {
+            return ScriptedBackend.this.generate(requests, decode, listener);
+        }
+
+        @Override
+        public void close() {
+            closed++;
+        }
+    }
+
+    /** The scripted log-probability of a token: it depends on the token alone, so a test can sum it. */
+    static double logProbability(int token) {
+        return -0.5 * (1 + token % 5);
+    }
+
+    /** The id of output token {@code index}, as {@link GenerationListener#tokenIds} reports it. */
+    static int outputToken(int index) {
+        return (index * 7 + 3) % VOCABULARY;
+    }
+
+    /** A model that scores: words "w&lt;id&gt;" are tokens, and every token has its scripted log-probability. */
+    private final class ScoringModel extends Model implements SequenceScorer {
+        ScoringModel(ModelDescription description) {
+            super(description);
+        }
+
+        @Override
+        public int[] encode(String text) {
+            return java.util.Arrays.stream(text.trim().split("\\s+")).mapToInt(w -> Integer.parseInt(w.substring(1)))
+                    .toArray();
+        }
+
+        @Override
+        public int maxSequenceTokens() {
+            return scoringPositions;
+        }
+
+        @Override
+        public List<double[]> logProbabilities(List<int[]> sequences) throws BackendException {
+            scoreCallNanos.add(System.nanoTime());
+            List<double[]> out = new ArrayList<>();
+            for (int[] sequence : sequences) {
+                if (sequence.length > scoringPositions) {
+                    throw new BackendException(sequence.length + " tokens exceed " + scoringPositions + " positions");
+                }
+                scored.add(sequence);
+                double[] values = new double[sequence.length - 1];
+                for (int t = 0; t < values.length; t++) {
+                    values[t] = logProbability(sequence[t + 1]);
+                }
+                out.add(values);
             }
-        };
+            return out;
+        }
     }
 
     List<List<String>> warmupCalls() {
@@ -162,6 +225,7 @@ final class ScriptedBackend implements InferenceBackend {
             at = start + ttft + i * itl;
             waitUntil(at);
             listener.tokens(new TokenEvent(request.id(), i, 1, at));
+            listener.tokenIds(request.id(), i, new int[] {outputToken(i)});
         }
         int input = request.prompt().tokenIds().isEmpty() ? request.prompt().text().split("\\s+").length
                 : request.prompt().tokenIds().size();

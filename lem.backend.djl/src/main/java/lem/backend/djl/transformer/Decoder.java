@@ -17,7 +17,7 @@ import ai.djl.nn.norm.LayerNorm;
  * cache, causal and padding masks, and a count of the FLOPs it executes. Only the last position of
  * each row goes through the LM head.
  */
-public final class Decoder {
+public final class Decoder implements Forward {
 
     /** Added to the scores of masked keys: finite, so that a fully masked (padding) query stays NaN-free. */
     private static final float MASKED = -1e30f;
@@ -236,7 +236,7 @@ public final class Decoder {
         return x.mul(0.5).mul(inner.tanh().add(1));
     }
 
-    private static long[] flatten(long[][] rows) {
+    static long[] flatten(long[][] rows) {
         int width = rows[0].length;
         long[] out = new long[rows.length * width];
         for (int b = 0; b < rows.length; b++) {
