@@ -72,9 +72,11 @@ public final class GpuDecodeBenchmark {
                 double[] prefillMillis = new double[REPEATS];
                 double[] engineShare = new double[REPEATS];
                 long peakBytes = -1;
+                GenerationResult last = null;
                 for (int r = 0; r < REPEATS; r++) {
                     long began = System.nanoTime();
                     GenerationResult result = loaded.generate(requests, decode, DjlBenchmark.IGNORE);
+                    last = result;
                     long wall = System.nanoTime() - began;
                     long start = Long.MAX_VALUE;
                     long first = 0;
@@ -90,10 +92,17 @@ public final class GpuDecodeBenchmark {
                     engineShare[r] = Long.parseLong(result.notes().get(DjlModel.ENGINE_TIME_NOTE)) / (double) wall;
                 }
                 System.out.printf("RESULT engine=djl model=%s precision=%s batch=%d prefill_ms=%.2f"
-                        + " decode_ms_per_step=%.2f engine_share=%.3f peak_gpu_bytes=%d%n", name(model), args[1], batch,
-                        median(prefillMillis), median(decodeMillis), median(engineShare), peakBytes);
+                        + " decode_ms_per_step=%.2f engine_share=%.3f peak_gpu_bytes=%d first_tokens=%s%n", name(model),
+                        args[1], batch, median(prefillMillis), median(decodeMillis), median(engineShare), peakBytes,
+                        firstTokens(loaded, last));
             }
         }
+    }
+
+    /** The first 8 token ids generated for the first request (greedy: comparable across precisions). */
+    private static String firstTokens(LoadedModel loaded, GenerationResult result) {
+        int[] tokens = ((DjlModel) loaded).outputTokens(result.requests().get(0).requestId());
+        return Arrays.toString(Arrays.copyOf(tokens, Math.min(8, tokens.length))).replace(" ", "");
     }
 
     private static String name(String model) {

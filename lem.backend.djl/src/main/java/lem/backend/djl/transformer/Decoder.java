@@ -78,9 +78,12 @@ public final class Decoder {
                 }
             } else {
                 rotaryTables(pass, positions);
+                // the residual stream as [B*T, H] rows, so that each residual add rides in its projection's addmm
+                x = x.reshape(pass.rows(), config.hiddenSize());
                 for (int layer = 0; layer < config.layers(); layer++) {
                     x = llamaBlock(x, layer, pass);
                 }
+                x = x.reshape(batch, steps, config.hiddenSize());
             }
             NDArray last = x.get(new NDIndex(":, -1, :"));
             NDArray normed = config.family() == TransformerConfig.Family.GPT2
@@ -163,18 +166,26 @@ public final class Decoder {
                 .split(new long[] {heads + (long) kvHeads}, 2);
         NDList qk = rotate(qkAndV.get(0), pass).split(new long[] {heads}, 2);
         NDArray attended = attention(qk.get(0), qk.get(1), qkAndV.get(1), layer, pass);
-        x = x.add(projection(attended, pass, p + "self_attn.o_proj"));
+        x = residualProjection(x, attended.reshape(pass.rows(), (long) heads * config.headDim()), pass,
+                p + "self_attn.o_proj");
         NDArray normed2 = rmsNorm(x, p + "post_attention_layernorm.weight");
         NDList gateUp = linear(normed2, pass.rows(), weights.get(FusedLayout.gateUp(layer) + ".weight"),
                 weights.optional(FusedLayout.gateUp(layer) + ".bias"), pass.count)
-                .split(2, 2);
+                .split(2, 1);
         NDArray gate = gateUp.get(0);
         NDArray swiglu = Activation.sigmoid(gate).muli(gate).muli(gateUp.get(1));
-        return x.add(projection(swiglu, pass, p + "mlp.down_proj"));
+        return residualProjection(x, swiglu, pass, p + "mlp.down_proj");
     }
 
-    private NDArray projection(NDArray x, Pass pass, String prefix) {
-        return linear(x, pass.rows(), weights.get(prefix + ".weight"), weights.optional(prefix + ".bias"), pass.count);
+    /**
+     * {@code residual + a W^T (+ b)} on {@code [B*T, .]} rows: without a bias, one addmm whose
+     * added input is the residual.
+     */
+    private NDArray residualProjection(NDArray residual, NDArray a, Pass pass, String prefix) {
+        NDArray bias = weights.optional(prefix + ".bias");
+        NDArray weight = weights.get(prefix + ".weight");
+        return bias == null ? linear(a, pass.rows(), weight, residual, pass.count)
+                : residual.add(linear(a, pass.rows(), weight, bias, pass.count));
     }
 
     /** x @ W^T (+ b) with W {@code [out, in]}: 2 x rows x out x in FLOPs. */
@@ -208,8 +219,8 @@ public final class Decoder {
         pass.count.addAttention(2L * batch * config.heads() * steps * keys * d);
         NDArray probabilities;
         if (pass.mask == null) {
-            // nothing to mask: softmax reads the scores and computes in float32 in one kernel
-            probabilities = JniUtils.softmax((PtNDArray) scores, -1, DataType.FLOAT32).toType(dtype, false);
+            // nothing to mask: one kernel, which accumulates in float32 and writes the compute dtype
+            probabilities = JniUtils.softmax((PtNDArray) scores, -1, dtype);
         } else if (steps == 1) {
             // the float32 mask promotes the sum, so softmax runs in float32
             probabilities = scores.add(pass.mask).softmax(-1).toType(dtype, false);
@@ -279,10 +290,14 @@ public final class Decoder {
         return normed.get(new NDIndex("..., :{}", config.hiddenSize()));
     }
 
-    /** GELU, tanh form (GPT-2's gelu_new): 0.5 x (1 + tanh(z)) = x sigmoid(2z), z = sqrt(2/pi)(x + 0.044715 x^3). */
-    private static NDArray geluTanh(NDArray x) {
-        double twiceRoot = 2 * Math.sqrt(2.0 / Math.PI);
-        NDArray z2 = x.square().muli(0.044715 * twiceRoot).addi(twiceRoot).muli(x);
+    /**
+     * GELU, tanh form (GPT-2's gelu_new): 0.5 x (1 + tanh(z)) = x sigmoid(2z), z = sqrt(2/pi)(x +
+     * 0.044715 x^3). The constants are arrays on the device ({@link FusedLayout#GELU_CUBIC}): DJL turns a
+     * number operand into a new array copied from the host, which makes the host wait for the GPU.
+     */
+    private NDArray geluTanh(NDArray x) {
+        NDArray z2 = x.square().muli(weights.get(FusedLayout.GELU_CUBIC)).addi(weights.get(FusedLayout.GELU_LINEAR))
+                .muli(x);
         return Activation.sigmoid(z2).muli(x);
     }
 

@@ -18,6 +18,7 @@ import java.util.Map;
  * hidden]};</li>
  * <li>the query rows (GPT-2's first {@code hidden} rows of {@code c_attn}) multiplied by
  * {@code 1/sqrt(headDim)}, the attention scale, so the scores need no scaling op;</li>
+ * <li>GPT-2's GELU constants as arrays on the device;</li>
  * <li>each RMSNorm scale {@code w} stored twice, {@code [w, w]}: RMSNorm(x) is the first half of
  * LayerNorm([x, -x]) with that scale and a zero shift, since [x, -x] has mean 0 and variance
  * mean(x^2); torch's layer_norm is one kernel that accumulates in float32.</li>
@@ -26,6 +27,11 @@ import java.util.Map;
  * checkpoint's layout: the fused matmuls do exactly the separate ones' multiply-adds.
  */
 public final class FusedLayout {
+
+    /** GPT-2's GELU constant 2 sqrt(2/pi) 0.044715, {@code [1]} in the compute dtype on the device. */
+    public static final String GELU_CUBIC = "lem.gelu.cubic";
+    /** GPT-2's GELU constant 2 sqrt(2/pi), {@code [1]} in the compute dtype on the device. */
+    public static final String GELU_LINEAR = "lem.gelu.linear";
 
     /** The zero shift of the mirrored RMSNorm, {@code [2 * hidden]}. */
     public static final String RMS_ZERO_SHIFT = "lem.rms_norm.zero_shift";
@@ -64,6 +70,12 @@ public final class FusedLayout {
                 tensors.put(p + "weight", scaleLeadingRows(tensors.get(p + "weight"), h, scale));
                 tensors.put(p + "bias", scaleLeadingRows(tensors.get(p + "bias"), h, scale));
             }
+            NDArray wte = tensors.get("wte.weight");
+            double twiceRoot = 2 * Math.sqrt(2.0 / Math.PI);
+            tensors.put(GELU_CUBIC, wte.getManager().create(new float[] {(float) (twiceRoot * 0.044715)})
+                    .toType(wte.getDataType(), false));
+            tensors.put(GELU_LINEAR, wte.getManager().create(new float[] {(float) twiceRoot})
+                    .toType(wte.getDataType(), false));
             return;
         }
         long queryRows = (long) config.heads() * config.headDim();
