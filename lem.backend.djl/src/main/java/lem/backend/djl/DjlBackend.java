@@ -396,11 +396,13 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
                     + "' is not supported by the djl backend; allowed: none"));
         }
         if (model.precision() == Precision.BFLOAT16) {
-            // seen here: creating or casting to a bfloat16 tensor aborts the whole JVM inside DJL's JNI
-            // ("terminate called without an active exception"); a long-lived host must not die of a setting
+            // seen on the CPU and on CUDA (an H200, with the JNI built for that machine's libtorch): creating or
+            // casting to a bfloat16 tensor aborts the whole JVM ("terminate called without an active exception");
+            // a long-lived host must not die of a setting
             findings.add(ValidationFinding.error(Setting.PRECISION, "precision bfloat16 is not supported by the"
-                    + " djl backend: DJL 0.35.1's PyTorch JNI aborts the process when it creates a bfloat16 tensor;"
-                    + " allowed: float32, float16 (bfloat16 checkpoints load, converted on the host)"));
+                    + " djl backend on any device: DJL 0.35.1's PyTorch JNI passes data types to libtorch by number"
+                    + " and has none for bfloat16, so creating a bfloat16 tensor aborts the process (seen on the CPU"
+                    + " and on CUDA); allowed: float32, float16 (bfloat16 checkpoints load, converted on the host)"));
         } else if (model.precision() != Precision.FLOAT32 && model.precision() != Precision.FLOAT16) {
             findings.add(ValidationFinding.error(Setting.PRECISION, "precision " + model.precision().configName()
                     + " is not supported by the djl backend; allowed: float32, float16"));

@@ -269,7 +269,7 @@ final class DjlModel implements LoadedModel, SequenceScorer {
         long[][] next = new long[rows][1];
         int[][] nextPositions = new int[rows][1];
         int active = rows;
-        try (KvCache cache = new KvCache(config.layers())) {
+        try (KvCache cache = new KvCache(config.layers(), longest + maxNew)) {
             int step = 0;
             while (active > 0) {
                 if (Thread.interrupted()) {

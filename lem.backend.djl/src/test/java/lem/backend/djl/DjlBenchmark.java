@@ -29,8 +29,8 @@ import lem.api.model.Precision;
  */
 public final class DjlBenchmark {
 
-    private static final int PROMPT_TOKENS = 32;
-    private static final int NEW_TOKENS = 32;
+    static final int PROMPT_TOKENS = 32;
+    static final int NEW_TOKENS = 32;
     private static final int REQUESTS = 16;
 
     private DjlBenchmark() {
@@ -90,7 +90,8 @@ public final class DjlBenchmark {
         }
     }
 
-    private static List<GenerationRequest> requests(int vocab) {
+    /** 16 requests of 32 random prompt tokens, the same in every run. */
+    static List<GenerationRequest> requests(int vocab) {
         SplittableRandom random = new SplittableRandom(17);
         List<GenerationRequest> requests = new ArrayList<>();
         for (int r = 0; r < REQUESTS; r++) {
@@ -120,7 +121,7 @@ public final class DjlBenchmark {
         return out.toString();
     }
 
-    private static final GenerationListener IGNORE = new GenerationListener() {
+    static final GenerationListener IGNORE = new GenerationListener() {
         @Override
         public void requestStarted(String requestId, long timestampNanos) {
             // the benchmark reads the returned results

@@ -149,6 +149,19 @@ class ValidationTest {
     }
 
     @Test
+    void bfloat16IsAnErrorOnCudaAsOnTheCpuWithTheReason() {
+        ModelSpec brain = new ModelSpec("synthetic", "llama-tiny", Precision.BFLOAT16, "none", 0, Map.of());
+        for (String device : List.of("cpu", "cuda")) {
+            ValidationFinding precision = backend.validate(brain,
+                    new BackendSettings(device, BatchingMode.STATIC, 1, Map.of())).findings().stream()
+                    .filter(f -> f.setting() == Setting.PRECISION).findFirst().orElseThrow();
+            assertEquals(Severity.ERROR, precision.severity(), device);
+            assertTrue(precision.message().contains("has none for bfloat16")
+                    && precision.message().contains("allowed: float32, float16"), precision.message());
+        }
+    }
+
+    @Test
     void float16OnTheCpuIsAWarningNotAnError() {
         ModelSpec half = new ModelSpec("synthetic", "llama-tiny", Precision.FLOAT16, "none", 0, Map.of());
         ValidationFinding finding = only(backend.validate(half, Fixtures.batches(1)));

@@ -12,15 +12,19 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import lem.api.model.Precision;
 
 /**
- * The weights of one model on one device, in the compute dtype (norm scales stay float32), under
- * their checkpoint names. GPT-2's Conv1D matrices are kept as transposed views so that every
- * projection is a {@code linear} with an {@code [out, in]} weight.
+ * The weights of one model on one device, in the compute dtype, under their checkpoint names, with
+ * the projections that read the same input fused once at load time ({@link FusedLayout}): a
+ * Llama-style layer's q, k and v become one {@code qkv_proj} and its gate and up one
+ * {@code gate_up_proj}, so that a decode step launches one matmul for each. GPT-2's Conv1D
+ * matrices are kept as transposed views so that every projection is a {@code linear} with an
+ * {@code [out, in]} weight.
  */
 public final class ModelWeights {
 
@@ -33,6 +37,7 @@ public final class ModelWeights {
     private ModelWeights(TransformerConfig config, Map<String, NDArray> loaded, long parameterCount,
             Precision storedPrecision, String lmHeadNote) {
         tensors.putAll(loaded);
+        FusedLayout.fuse(config, tensors);
         NDArray head = tensors.get(WeightLayout.LM_HEAD);
         this.lmHead = head != null ? head : tensors.get(WeightLayout.tokenEmbedding(config));
         this.parameterCount = parameterCount;
@@ -48,11 +53,20 @@ public final class ModelWeights {
     public static ModelWeights synthetic(TransformerConfig config, long seed, NDManager manager, DataType dtype) {
         Map<String, NDArray> loaded = new HashMap<>();
         long count = 0;
-        for (TensorSpec spec : WeightLayout.tensors(config)) {
-            float[] values = syntheticValues(spec, seed, (float) config.initializerRange());
-            NDArray array = manager.create(values, new Shape(spec.shape()));
-            loaded.put(spec.name(), place(config, spec, array, dtype));
-            count += spec.elementCount();
+        List<TensorSpec> specs = WeightLayout.tensors(config);
+        // the values are drawn on every core, a group of tensors at a time (a Llama-3-8B config draws 8e9
+        // values); each tensor's own stream keeps them independent of the order
+        int group = Math.max(1, Runtime.getRuntime().availableProcessors());
+        for (int from = 0; from < specs.size(); from += group) {
+            List<TensorSpec> part = specs.subList(from, Math.min(specs.size(), from + group));
+            List<float[]> values = part.parallelStream()
+                    .map(spec -> syntheticValues(spec, seed, (float) config.initializerRange())).toList();
+            for (int i = 0; i < part.size(); i++) {
+                TensorSpec spec = part.get(i);
+                NDArray array = manager.create(values.get(i), new Shape(spec.shape()));
+                loaded.put(spec.name(), place(config, spec, array, dtype));
+                count += spec.elementCount();
+            }
         }
         return new ModelWeights(config, loaded, count, precisionOf(dtype), null);
     }
@@ -195,9 +209,8 @@ public final class ModelWeights {
 
     private static NDArray place(TransformerConfig config, TensorSpec spec, NDArray array, DataType dtype) {
         String name = spec.name();
-        boolean norm = spec.init() == TensorSpec.Init.ONES
-                || (config.family() == TransformerConfig.Family.GPT2 && name.contains("ln_"));
-        NDArray typed = norm ? array.toType(DataType.FLOAT32, false) : array.toType(dtype, false);
+        // norm scales too: torch's layer_norm takes them in the input's dtype and accumulates in float32
+        NDArray typed = array.toType(dtype, false);
         if (typed != array) {
             array.close();
         }

@@ -1,11 +1,14 @@
 package lem.backend.djl.transformer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -98,6 +101,56 @@ class DecoderTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("configs")
+    void aCacheThatOutgrowsItsCapacityKeepsEveryPositionAndMatchesTheReference(Map<String, Object> config)
+            throws Exception {
+        TinyCheckpoint checkpoint = TinyCheckpoint.random(config, 14);
+        Decoder decoder = load(checkpoint);
+        ReferenceForward reference = new ReferenceForward(decoder.config(), checkpoint.tensors);
+        int[] tokens = {5, 17, 3, 60, 42, 8, 21, 33, 9, 1, 30, 44};
+        double[][] expected = reference.logits(tokens);
+        // room for 2 positions: the 5-token prefill takes 5, the decode steps grow it twice (10, 20)
+        try (KvCache cache = new KvCache(decoder.config().layers(), 2)) {
+            float[] prefill = run(decoder, new int[][] {Arrays.copyOf(tokens, 5)}, cache, new OperationCount());
+            assertClose(expected[4], prefill, 0, "prefill");
+            assertEquals(5, cache.capacity());
+            for (int t = 5; t < tokens.length; t++) {
+                float[] step = decodeStep(decoder, new int[] {tokens[t]}, new int[] {t}, cache, new OperationCount());
+                assertClose(expected[t], step, 0, "decode position " + t + " at capacity " + cache.capacity());
+            }
+            assertEquals(tokens.length, cache.length());
+            assertEquals(20, cache.capacity());
+        }
+    }
+
+    @Test
+    void decodeStepsWriteTheCacheInPlaceAndLeaveEarlierPositionsAlone() throws Exception {
+        TinyCheckpoint checkpoint = TinyCheckpoint.random(TinyCheckpoint.llamaConfig("llama"), 15);
+        Decoder decoder = load(checkpoint);
+        try (KvCache cache = new KvCache(decoder.config().layers(), 16)) {
+            run(decoder, new int[][] {{4, 9, 2, 7}, {3, 3}}, cache, new OperationCount());
+            NDArray keys = cache.keys(1);
+            NDArray values = cache.values(1);
+            // [2 rows, 2 KV heads, 16 positions, 8]: the first 4 positions are written
+            float[] afterPrefill = cache.read(1, 4)[0].toFloatArray();
+            for (int step = 0; step < 5; step++) {
+                decodeStep(decoder, new int[] {step + 10, step + 20}, new int[] {4 + step, 2 + step}, cache,
+                        new OperationCount());
+                assertTrue(keys == cache.keys(1) && values == cache.values(1), "step " + step + " reallocated");
+            }
+            assertEquals(16, cache.capacity());
+            assertEquals(9, cache.length());
+            assertArrayEquals(afterPrefill, cache.read(1, 9)[0].get(new NDIndex(":, :, :4")).toFloatArray(), 0f);
+            // positions past the length are still the zeros they were allocated with
+            float[] unwritten = keys.get(new NDIndex(":, :, 9:")).toFloatArray();
+            assertArrayEquals(new float[unwritten.length], unwritten, 0f);
+            // position 8 (the last decode step) is written for both rows
+            float[] last = keys.get(new NDIndex(":, :, 8")).abs().sum().toFloatArray();
+            assertTrue(last[0] > 0, "the last step's keys are in the cache");
+        }
+    }
+
     @Test
     void countedFlopsEqualTheFormulaDerivedByHand() throws Exception {
         // llama config: hidden 32, 2 layers, 4 heads of 8, 2 KV heads, intermediate 48, vocab 64
@@ -187,5 +240,99 @@ class DecoderTest {
             worst = Math.max(worst, Math.abs(expected[i] - actual[offset + i]));
         }
         assertTrue(worst <= 1e-4 * scale, what + ": largest difference " + worst + " at scale " + scale);
+    }
+
+    // the fused tensors the decoder runs on, read back element by element against the checkpoint's
+
+    @Test
+    void llamaQkvAndGateUpAreTheCheckpointRowsStackedWithTheQueryRowsScaled() throws Exception {
+        Map<String, Object> raw = TinyCheckpoint.llamaConfig("qwen2");
+        raw.put("attention_bias", true);
+        TinyCheckpoint checkpoint = TinyCheckpoint.random(raw, 21);
+        ModelWeights weights = weights(checkpoint);
+        try {
+            // hidden 32, 4 heads of 8 (q: 32 rows), 2 KV heads (k, v: 16 rows each), intermediate 48
+            double scale = 1 / Math.sqrt(8);
+            for (int layer = 0; layer < 2; layer++) {
+                String p = "model.layers." + layer + ".";
+                for (String part : new String[] {"weight", "bias"}) {
+                    float[] fused = weights.get(FusedLayout.qkv(layer) + "." + part).toFloatArray();
+                    float[] expected = concat(scaled(checkpoint.tensors.get(p + "self_attn.q_proj." + part), scale),
+                            checkpoint.tensors.get(p + "self_attn.k_proj." + part),
+                            checkpoint.tensors.get(p + "self_attn.v_proj." + part));
+                    assertArrayEquals(expected, fused, 1e-7f, "layer " + layer + " qkv " + part);
+                    assertNull(weights.optional(p + "self_attn.q_proj." + part), "the separate q is freed");
+                }
+                assertArrayEquals(new long[] {32 + 16 + 16, 32},
+                        weights.get(FusedLayout.qkv(layer) + ".weight").getShape().getShape());
+                float[] gateUp = weights.get(FusedLayout.gateUp(layer) + ".weight").toFloatArray();
+                assertArrayEquals(concat(checkpoint.tensors.get(p + "mlp.gate_proj.weight"),
+                        checkpoint.tensors.get(p + "mlp.up_proj.weight")), gateUp, 0f, "layer " + layer + " gate_up");
+                assertArrayEquals(new long[] {2 * 48, 32},
+                        weights.get(FusedLayout.gateUp(layer) + ".weight").getShape().getShape());
+                float[] norm = checkpoint.tensors.get(p + "input_layernorm.weight");
+                assertArrayEquals(concat(norm, norm),
+                        weights.get(FusedLayout.mirrored(p + "input_layernorm.weight")).toFloatArray(), 0f);
+                assertNull(weights.optional(p + "mlp.up_proj.weight"), "the separate up is freed");
+            }
+            assertArrayEquals(new float[64], weights.get(FusedLayout.RMS_ZERO_SHIFT).toFloatArray(), 0f);
+            // the parameter count is the checkpoint's, not the fused layout's (mirrored norms count once)
+            assertEquals(WeightLayout.parameterCount(TransformerConfig.of(raw, "test")), weights.parameterCount());
+        } finally {
+            weights.close();
+        }
+    }
+
+    @Test
+    void gpt2ScalesOnlyTheQueryRowsOfItsFusedAttentionProjection() throws Exception {
+        TinyCheckpoint checkpoint = TinyCheckpoint.random(TinyCheckpoint.gpt2Config(), 22);
+        ModelWeights weights = weights(checkpoint);
+        try {
+            double scale = 1 / Math.sqrt(8);
+            // Conv1D [in 32, out 96] in the checkpoint; the decoder's linear weight is [out 96, in 32]
+            float[] conv = checkpoint.tensors.get("h.1.attn.c_attn.weight");
+            float[] linear = weights.get("h.1.attn.c_attn.weight").toFloatArray();
+            for (int out = 0; out < 96; out++) {
+                for (int in = 0; in < 32; in++) {
+                    double expected = conv[in * 96 + out] * (out < 32 ? scale : 1);
+                    assertEquals(expected, linear[out * 32 + in], 1e-7, "row " + out + " column " + in);
+                }
+            }
+            float[] bias = checkpoint.tensors.get("h.1.attn.c_attn.bias");
+            float[] fusedBias = weights.get("h.1.attn.c_attn.bias").toFloatArray();
+            assertEquals(bias[0] * scale, fusedBias[0], 1e-7);
+            assertEquals(bias[32], fusedBias[32], 0);
+        } finally {
+            weights.close();
+        }
+    }
+
+    /** The checkpoint written to the test's folder and read back as the decoder's weights. */
+    private ModelWeights weights(TinyCheckpoint checkpoint) throws Exception {
+        checkpoint.write(folder);
+        return ModelWeights.fromSafetensors(TransformerConfig.of(checkpoint.config, "test"), folder, manager,
+                DataType.FLOAT32);
+    }
+
+    private static float[] scaled(float[] values, double factor) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (float) (values[i] * factor);
+        }
+        return out;
+    }
+
+    private static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] p : parts) {
+            n += p.length;
+        }
+        float[] out = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
     }
 }
