@@ -62,7 +62,7 @@ public final class ExperimentRunner {
     private final ExperimentConfig config;
     private final RunServices services;
     private final BaselineMeter baselineMeter;
-    private final RunProgress progress;
+    private final LiveStatusFile progress;
     private final EnvironmentCapture environment;
     private final Path workingDirectory;
 
@@ -89,7 +89,7 @@ public final class ExperimentRunner {
         this.config = loaded.config();
         this.services = services;
         this.baselineMeter = baselineMeter;
-        this.progress = progress;
+        this.progress = new LiveStatusFile(progress);
         this.environment = environment;
         this.workingDirectory = workingDirectory;
     }
@@ -127,6 +127,7 @@ public final class ExperimentRunner {
         Path resultsRoot = workingDirectory.resolve(config.output().dir());
         String id = ResultsDirectory.newExperimentId(resultsRoot, config.name(), System.currentTimeMillis());
         ResultsDirectory dir = ResultsDirectory.create(resultsRoot, id, config.name());
+        progress.start(dir.path(), id, config.name(), config.cycles());
         // from here every way out leaves status.json complete or incomplete with the reason
         List<String> warnings = new ArrayList<>();
         String failure = null;
@@ -211,6 +212,7 @@ public final class ExperimentRunner {
         } else {
             dir.markIncomplete(failure);
         }
+        progress.finish(failure == null ? "complete" : "incomplete: " + failure);
         return new RunOutcome(id, dir.path(), failure == null, failure, result);
     }
 
