@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import lem.report.browser.HeadlessBrowser;
 import lem.report.svg.Svg;
 import lem.runtime.command.Numbers;
 

@@ -14,6 +14,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 
+import lem.report.browser.HeadlessBrowser;
 import lem.report.live.ResultsServer;
 import lem.runtime.command.CommandFailure;
 

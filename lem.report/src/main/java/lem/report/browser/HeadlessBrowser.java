@@ -1,4 +1,4 @@
-package lem.report;
+package lem.report.browser;
 
 import java.io.File;
 import java.io.IOException;
