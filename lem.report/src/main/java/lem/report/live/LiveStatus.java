@@ -120,7 +120,7 @@ public final class LiveStatus {
         Map<String, List<double[]>> byDevice = new LinkedHashMap<>();
         for (String line : tail(series)) {
             String[] cells = line.split(",", 5);
-            if (cells.length < 4 || !cells[0].matches("\\d+")) {
+            if (cells.length < 4 || !cells[0].matches("-?\\d+")) { // nanoTime may be below 0
                 continue; // the header, or a line still being written
             }
             try {

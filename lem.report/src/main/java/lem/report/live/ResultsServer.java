@@ -24,6 +24,7 @@ import com.sun.net.httpserver.HttpServer;
 
 import lem.report.Report;
 import lem.report.svg.Svg;
+import lem.runtime.command.CommandFailure;
 
 /**
  * The results over HTTP (the JDK's {@code com.sun.net.httpserver}), read-only and from disk
@@ -96,6 +97,8 @@ public final class ResultsServer implements AutoCloseable {
             String path = URI.create(exchange.getRequestURI().getRawPath()).getPath();
             try {
                 route(exchange, path);
+            } catch (CommandFailure e) { // an id that names nothing: said as lem report says it
+                send(exchange, 404, "text/html; charset=utf-8", page("lem: not found", "<p>" + Svg.escape(e.getMessage()) + "</p>"));
             } catch (RuntimeException e) {
                 String message = e.getMessage() == null ? e.toString() : e.getMessage();
                 send(exchange, 500, "text/html; charset=utf-8", page("lem: error", "<p>" + Svg.escape(message) + "</p>"));
