@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 public final class HeadlessBrowser {
     public static final String EXECUTABLE = "chromium-headless-shell";
     static final long TIMEOUT_SECONDS = 60;
+    static final int SETTLE_MILLIS = 3000;
 
     /** What a run printed. */
     public record Output(int exitCode, String stdout, String stderr) {
@@ -55,10 +56,13 @@ public final class HeadlessBrowser {
                 + " or run the repository's .ci/deps)";
     }
 
-    /** A PNG of the page or SVG at {@code url}, {@code widthPx} by {@code heightPx}. */
+    /**
+     * A PNG of the page or SVG at {@code url}, {@code widthPx} by {@code heightPx}, taken once its
+     * scripts had {@value #SETTLE_MILLIS} ms of virtual time (a page that fetches data has drawn it).
+     */
     public Output screenshot(String url, Path png, int widthPx, int heightPx) throws IOException {
         return run(List.of("--screenshot=" + png.toAbsolutePath(), "--window-size=" + widthPx + "," + heightPx,
-                "--hide-scrollbars", url));
+                "--hide-scrollbars", "--virtual-time-budget=" + SETTLE_MILLIS, url));
     }
 
     /** The DOM of the page at {@code url} after its scripts ran, waiting up to {@code budgetMillis} of virtual time. */
