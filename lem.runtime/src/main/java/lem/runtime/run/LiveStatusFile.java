@@ -1,16 +1,17 @@
 package lem.runtime.run;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import lem.runtime.results.AtomicFiles;
 import lem.runtime.results.ResultsJson;
 
 /**
  * {@code results/<id>/live.json}: where a running experiment stands (phase, cycle, requests done of
- * planned, elapsed time, the latest total power), rewritten atomically with every progress report
+ * planned, elapsed time, the latest total power), replaced whole with every progress report
  * (about once a second while measuring), so that a reader of the results folder (the live view of
  * {@code lem serve}) follows a run from disk without touching it. The last write says
  * {@code "running": false}. Passes every report on to the progress it wraps; a failed write never
@@ -76,8 +77,12 @@ public final class LiveStatusFile implements RunProgress {
             return;
         }
         state.put("updated_epoch_ms", System.currentTimeMillis());
+        // replaced by a rename, so a reader never sees half a file; not forced to disk, since it is
+        // rewritten every second and worthless after a crash, and a sync would cost the run
+        Path temp = target.resolveSibling(".tmp-" + FILE + ".part");
         try {
-            AtomicFiles.write(target, ResultsJson.toBytes(state));
+            Files.write(temp, ResultsJson.toBytes(state));
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
             // the live view is a convenience: it must never cost the run
         }
