@@ -98,8 +98,8 @@ class LiveViewTest {
                 assertTrue(dom.contains(id), dom);
                 assertTrue(Pattern.compile("cycle 1 of 1; requests \\d+ of " + ExperimentRuns.REQUESTS_PER_CYCLE).matcher(dom).find(), dom);
                 assertTrue(dom.contains(SimulatedPowerMeter.DEVICE_ID + " (" + ExperimentRuns.METER + "):"), dom);
-                assertEquals(1, count(dom, "<path[^>]*class=\"mark\""), "the power line: " + dom);
-                assertEquals(1, count(dom, "<rect[^>]*class=\"mark\""), "the progress bar: " + dom);
+                assertEquals(1L, count(dom, "<path[^>]*class=\"mark\""), "the power line: " + dom);
+                assertEquals(1L, count(dom, "<rect[^>]*class=\"mark\""), "the progress bar: " + dom);
                 Path screenshot = runs.work.resolve("live.png");
                 assertEquals(0, browser.get().screenshot(url + "live", screenshot, 1000, 700).exitCode());
                 assertTrue(Files.size(screenshot) > 5_000, "screenshot kept at " + screenshot);
@@ -127,12 +127,7 @@ class LiveViewTest {
         }
     }
 
-    private static int count(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        int n = 0;
-        while (m.find()) {
-            n++;
-        }
-        return n;
+    private static long count(String text, String regex) {
+        return Pattern.compile(regex).matcher(text).results().count();
     }
 }

@@ -110,12 +110,7 @@ class ReportTest {
     }
 
     private static int count(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        int n = 0;
-        while (m.find()) {
-            n++;
-        }
-        return n;
+        return (int) Pattern.compile(regex).matcher(text).results().count();
     }
 
     @Test
