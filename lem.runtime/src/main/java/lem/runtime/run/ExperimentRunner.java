@@ -64,7 +64,7 @@ public final class ExperimentRunner {
     private final ExperimentConfig config;
     private final RunServices services;
     private final BaselineMeter baselineMeter;
-    private final RunProgress progress;
+    private final LiveStatusFile progress;
     private final EnvironmentCapture environment;
     private final Path workingDirectory;
 
@@ -94,7 +94,7 @@ public final class ExperimentRunner {
         this.config = loaded.config();
         this.services = services;
         this.baselineMeter = baselineMeter;
-        this.progress = progress;
+        this.progress = new LiveStatusFile(progress);
         this.environment = environment;
         this.workingDirectory = workingDirectory;
         this.quality = QualitySettings.of(loaded.tree());
@@ -143,6 +143,7 @@ public final class ExperimentRunner {
                 }
             }
         }
+        progress.start(dir.path(), dir.experimentId(), config.name(), config.cycles());
         // from here every way out leaves status.json complete or incomplete with the reason
         List<String> warnings = new ArrayList<>();
         String failure = null;
@@ -232,6 +233,7 @@ public final class ExperimentRunner {
         } else {
             dir.markIncomplete(failure);
         }
+        progress.finish(failure == null ? "complete" : "incomplete: " + failure);
         return new RunOutcome(dir.experimentId(), dir.path(), failure == null, failure, result);
     }
 
