@@ -27,6 +27,8 @@ import lem.api.backend.Prompt;
 import lem.api.backend.RequestResult;
 import lem.api.backend.TokenEvent;
 import lem.api.model.ModelDescription;
+import java.util.function.Supplier;
+import lem.backend.djl.transformer.BatchForward;
 import lem.backend.djl.transformer.Decoder;
 import lem.backend.djl.transformer.KvCache;
 import lem.backend.djl.transformer.ModelWeights;
@@ -61,6 +63,12 @@ final class DjlModel implements LoadedModel {
     private final BackendSettings settings;
     private final HuggingFaceTokenizer tokenizer;
     private final Map<String, String> openNotes;
+    /** Starts each batch's forward passes: the DJL decoder, or another engine (ONNX Runtime). */
+    private final Supplier<BatchForward> forwards;
+    /** How the operations were counted, for {@link ExecutedOperations#counts()}. */
+    private final String counts;
+    /** Closes the other engine's session with the model; null on the DJL decoder. */
+    private final Runnable engine;
     private volatile boolean closed;
     /** Time spent in forward passes (input arrays, the engine, the host copy of logits) during the current call. */
     private long engineNanos;
@@ -81,6 +89,57 @@ final class DjlModel implements LoadedModel {
         this.settings = settings;
         this.tokenizer = tokenizer;
         this.openNotes = Map.copyOf(openNotes);
+        this.forwards = this::djlForward;
+        this.counts = COUNTS;
+        this.engine = null;
+    }
+
+    /**
+     * A model run by another engine behind the same generation loop.
+     *
+     * @param config   what the loop needs: vocabulary, positions, end-of-sequence ids
+     * @param forwards starts a batch's forward passes
+     * @param counts   how that engine's operations are counted
+     * @param device   where it runs (a GPU's ordinal for the device ids; memory is sampled on the DJL decoder only)
+     * @param engine   closes that engine's session with the model
+     */
+    DjlModel(ModelDescription description, TransformerConfig config, Supplier<BatchForward> forwards, String counts,
+            Device device, Runnable engine, BackendSettings settings, HuggingFaceTokenizer tokenizer,
+            Map<String, String> openNotes) {
+        this.description = description;
+        this.config = config;
+        this.weights = null;
+        this.decoder = null;
+        this.manager = null;
+        this.device = device;
+        this.settings = settings;
+        this.tokenizer = tokenizer;
+        this.openNotes = Map.copyOf(openNotes);
+        this.forwards = forwards;
+        this.counts = counts;
+        this.engine = engine;
+    }
+
+    /** The DJL decoder's passes over one batch, with its KV cache. */
+    private BatchForward djlForward() {
+        KvCache cache = new KvCache(config.layers());
+        return new BatchForward() {
+            @Override
+            public float[] forward(long[][] ids, int[][] positions, boolean[][] keyValid, OperationCount count) {
+                NDArray logits = decoder.forward(manager, ids, positions, keyValid, cache, count);
+                try {
+                    // copying to the host waits for the device: the sync point before any timestamp
+                    return logits.toFloatArray();
+                } finally {
+                    logits.close();
+                }
+            }
+
+            @Override
+            public void close() {
+                cache.close();
+            }
+        };
     }
 
     @Override
@@ -129,7 +188,7 @@ final class DjlModel implements LoadedModel {
                     + " the JVM does not account");
         }
         return new GenerationResult(List.of(results),
-                Optional.of(new ExecutedOperations(prefill.totalFlops(), decodeCount.totalFlops(), COUNTS)),
+                Optional.of(new ExecutedOperations(prefill.totalFlops(), decodeCount.totalFlops(), counts)),
                 peakBytes, notes);
     }
 
@@ -274,7 +333,7 @@ final class DjlModel implements LoadedModel {
         long[][] next = new long[rows][1];
         int[][] nextPositions = new int[rows][1];
         int active = rows;
-        try (KvCache cache = new KvCache(config.layers())) {
+        try (BatchForward forward = forwards.get()) {
             int step = 0;
             while (active > 0) {
                 if (Thread.interrupted()) {
@@ -286,14 +345,14 @@ final class DjlModel implements LoadedModel {
                 float[] logits;
                 try {
                     if (step == 0) {
-                        logits = pass(ids, positions, keyValid, cache, prefill);
+                        logits = pass(forward, ids, positions, keyValid, prefill);
                     } else {
                         for (int b = 0; b < rows; b++) {
                             next[b][0] = lastToken[b];
                             nextPositions[b][0] = prompts[batch.get(b)].length + step - 1;
                             keyValid[b][longest + step - 1] = true;
                         }
-                        logits = pass(next, nextPositions, keyValid, cache, decodeCount);
+                        logits = pass(forward, next, nextPositions, keyValid, decodeCount);
                     }
                 } catch (RuntimeException e) {
                     failUnfinished(batch, requests, prompts, generated, firstNanos, done, startNanos, listener,
@@ -341,15 +400,12 @@ final class DjlModel implements LoadedModel {
         return outputTokens.get(requestId);
     }
 
-    private float[] pass(long[][] ids, int[][] positions, boolean[][] keyValid, KvCache cache,
+    private float[] pass(BatchForward forward, long[][] ids, int[][] positions, boolean[][] keyValid,
             OperationCount count) {
         long beganNanos = System.nanoTime();
-        NDArray logits = decoder.forward(manager, ids, positions, keyValid, cache, count);
         try {
-            // copying to the host waits for the device: the sync point before any timestamp
-            return logits.toFloatArray();
+            return forward.forward(ids, positions, keyValid, count);
         } finally {
-            logits.close();
             engineNanos += System.nanoTime() - beganNanos;
         }
     }
@@ -375,8 +431,13 @@ final class DjlModel implements LoadedModel {
         }
         closed = true;
         try (DjlClassLoaderScope scope = DjlClassLoaderScope.enter()) {
-            weights.close();
-            manager.close();
+            if (weights != null) {
+                weights.close();
+                manager.close();
+            }
+            if (engine != null) {
+                engine.run();
+            }
             if (tokenizer != null) {
                 tokenizer.close();
             }
