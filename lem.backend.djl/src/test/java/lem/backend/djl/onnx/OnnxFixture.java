@@ -32,11 +32,13 @@ public final class OnnxFixture {
 
     /** Writes both folders under {@code root}. */
     public static OnnxFixture write(Path root, long seed) throws IOException, ConfigException {
-        return write(root, seed, "model.onnx");
+        return write(root, seed, PRESET, "model.onnx");
     }
 
-    public static OnnxFixture write(Path root, long seed, String onnxFile) throws IOException, ConfigException {
-        Map<String, Object> config = new LinkedHashMap<>(ModelPresets.config(PRESET));
+    /** A GPT-2 preset (gpt2-tiny, gpt2-small) with its ONNX export in {@code onnxFile}. */
+    public static OnnxFixture write(Path root, long seed, String preset, String onnxFile)
+            throws IOException, ConfigException {
+        Map<String, Object> config = new LinkedHashMap<>(ModelPresets.config(preset));
         // TinyCheckpoint writes config.json values as plain text; the list is not needed
         config.remove("architectures");
         TinyCheckpoint checkpoint = TinyCheckpoint.random(config, seed);
