@@ -196,13 +196,19 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
     @Override
     public ValidationReport validate(ModelSpec model, BackendSettings settings) {
         List<ValidationFinding> findings = settingFindings(model, settings);
+        if (isOnnx(model)) {
+            // ONNX Runtime, not DJL's PyTorch engine, runs it: only the device's spelling is checked here
+            try {
+                cudaIndex(settings.device());
+            } catch (BackendException e) {
+                findings.add(ValidationFinding.error(Setting.DEVICE, e.getMessage()));
+            }
+            return validateOnnx(model, settings, findings);
+        }
         deviceFinding(settings.device(), findings);
         int maxSequence = 0;
         boolean text = false;
         boolean knownSource = model.source().equals("synthetic") || model.source().equals("local");
-        if (isOnnx(model)) {
-            return validateOnnx(model, settings, findings);
-        }
         if (knownSource) {
             try {
                 ModelSource source = ModelSource.of(model);

@@ -157,6 +157,10 @@ class OnnxBackendTest {
                 Map.of(DjlBackend.PROVIDER_OPTION, "cuda12"));
         assertTrue(backend.validate(Fixtures.local(fixture.onnxFolder), typo).findings().stream()
                 .anyMatch(f -> f.message().contains("cuda12 is unknown; allowed: [cpu, cuda, tensorrt]")));
+        ValidationReport tpu = backend.validate(Fixtures.local(fixture.onnxFolder),
+                new BackendSettings("tpu", BatchingMode.STATIC, 1, Map.of()));
+        assertTrue(tpu.findings().stream().anyMatch(f -> f.message().contains("device 'tpu' is not valid")),
+                tpu.toString());
         ValidationReport notOnnx = backend.validate(Fixtures.synthetic("gpt2-tiny"), new BackendSettings("cpu",
                 BatchingMode.STATIC, 1, Map.of(DjlBackend.PROVIDER_OPTION, "cpu")));
         assertTrue(notOnnx.findings().stream().anyMatch(f -> f.message().contains("applies to ONNX models only")),
