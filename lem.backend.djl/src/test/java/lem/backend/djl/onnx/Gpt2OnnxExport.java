@@ -76,6 +76,49 @@ final class Gpt2OnnxExport {
             }
         }
 
+        if (fileName.equals("decoder_model_merged.onnx")) {
+            // a merged export: an If on use_cache_branch whose two branches (here the same decoder) read the
+            // outer graph's inputs and initializers
+            w.input(DecoderLayout.USE_CACHE_BRANCH, OnnxGraph.BOOL, 1L);
+            OnnxWriter withPast = new OnnxWriter("with_past_");
+            OnnxWriter withoutPast = new OnnxWriter("without_past_");
+            List<String> outs = new java.util.ArrayList<>();
+            outs.add(DecoderLayout.LOGITS);
+            for (int i = 0; i < layers; i++) {
+                outs.add(DecoderLayout.present(i, "key"));
+                outs.add(DecoderLayout.present(i, "value"));
+            }
+            for (OnnxWriter branch : List.of(withPast, withoutPast)) {
+                // as Optimum's: the branch without past ignores the past inputs (a wrong flag in a decode step
+                // would drop the cache)
+                List<String> produced = body(branch, layers, eps, branch == withPast);
+                for (String name : produced) {
+                    branch.outputOfAnyShape(name, OnnxGraph.FLOAT);
+                }
+            }
+            w.node("If", List.of(DecoderLayout.USE_CACHE_BRANCH), outs, "then_branch", withPast, "else_branch",
+                    withoutPast);
+        } else {
+            List<String> produced = body(w, layers, eps, true);
+            for (int i = 0; i < produced.size(); i++) {
+                w.node("Identity", List.of(produced.get(i)), List.of(i == 0 ? DecoderLayout.LOGITS
+                        : DecoderLayout.present((i - 1) / 2, (i - 1) % 2 == 0 ? "key" : "value")));
+            }
+        }
+
+        Path file = folder.resolve(fileName);
+        Files.write(file, w.model());
+        Files.writeString(folder.resolve("config.json"), new Gson().toJson(c));
+        return file;
+    }
+
+    /**
+     * The decoder's nodes: mask, embeddings, blocks, LM head.
+     *
+     * @param withPast whether keys and values are appended to the past inputs, or start anew
+     * @return the logits' value name, then each layer's key and value cache
+     */
+    private static List<String> body(OnnxWriter w, int layers, double eps, boolean withPast) {
         // causal and padding mask [B, 1, T, S]: 0 where a query sees a key, MASKED elsewhere
         String keys = w.op("Gather", List.of(w.op("Shape", List.of(DecoderLayout.ATTENTION_MASK)), "i1"));
         String steps = w.op("Gather", List.of(w.op("Shape", List.of(DecoderLayout.INPUT_IDS)), "i1"));
@@ -87,6 +130,7 @@ final class Gpt2OnnxExport {
                 (long) OnnxGraph.BOOL), "axes12"));
         String mask = w.op("Where", List.of(w.op("And", List.of(causal, padding)), "zero", "masked"));
 
+        List<String> presents = new java.util.ArrayList<>();
         String x = w.op("Add", List.of(w.op("Gather", List.of("wte.weight", DecoderLayout.INPUT_IDS)),
                 w.op("Gather", List.of("wpe.weight", DecoderLayout.POSITION_IDS))));
         for (int i = 0; i < layers; i++) {
@@ -97,10 +141,12 @@ final class Gpt2OnnxExport {
             String k = w.fresh("k");
             String v = w.fresh("v");
             w.node("Split", List.of(qkv, "split_qkv"), List.of(q, k, v), "axis", 2L);
-            String keysAll = DecoderLayout.present(i, "key");
-            String valuesAll = DecoderLayout.present(i, "value");
-            w.node("Concat", List.of(DecoderLayout.past(i, "key"), heads(w, k)), List.of(keysAll), "axis", 2L);
-            w.node("Concat", List.of(DecoderLayout.past(i, "value"), heads(w, v)), List.of(valuesAll), "axis", 2L);
+            String keysAll = withPast ? w.op("Concat", List.of(DecoderLayout.past(i, "key"), heads(w, k)), "axis", 2L)
+                    : heads(w, k);
+            String valuesAll = withPast ? w.op("Concat", List.of(DecoderLayout.past(i, "value"), heads(w, v)), "axis",
+                    2L) : heads(w, v);
+            presents.add(keysAll);
+            presents.add(valuesAll);
             String scores = w.op("MatMul", List.of(heads(w, q),
                     w.op("Transpose", List.of(keysAll), "perm", new long[] {0, 1, 3, 2})));
             String probabilities = w.op("Softmax", List.of(w.op("Add", List.of(w.op("Mul", List.of(scores, "scale")),
@@ -120,12 +166,8 @@ final class Gpt2OnnxExport {
         String flat = w.op("Gemm", List.of(rows, "wte.weight"), "transB", 1L);
         String shape = w.op("Concat", List.of(w.op("Shape", List.of(DecoderLayout.INPUT_IDS)), "vocab_dim"), "axis",
                 0L);
-        w.node("Reshape", List.of(flat, shape), List.of(DecoderLayout.LOGITS));
-
-        Path file = folder.resolve(fileName);
-        Files.write(file, w.model());
-        Files.writeString(folder.resolve("config.json"), new Gson().toJson(c));
-        return file;
+        presents.add(0, w.op("Reshape", List.of(flat, shape)));
+        return presents;
     }
 
     private static String layerNorm(OnnxWriter w, String x, String prefix, double eps) {

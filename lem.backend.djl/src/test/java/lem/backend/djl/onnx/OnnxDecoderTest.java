@@ -17,6 +17,8 @@ import lem.backend.djl.transformer.OperationCount;
 import lem.backend.djl.transformer.TransformerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The hand-written ONNX export of gpt2-tiny on ONNX Runtime against the DJL decoder with the same
@@ -28,10 +30,15 @@ class OnnxDecoderTest {
     @TempDir
     Path root;
 
-    /** Two rows, one left-padded, a prefill and five decode steps, each fed the DJL decoder's greedy token. */
-    @Test
-    void onnxRuntimeMatchesTheDjlDecoderOnTheSameWeights() throws Exception {
-        OnnxFixture fixture = OnnxFixture.write(root, 11);
+    /**
+     * Two rows, one left-padded, a prefill and five decode steps, each fed the DJL decoder's greedy
+     * token; as {@code model.onnx} and as a merged export whose {@code If} on {@code use_cache_branch}
+     * takes the branch the step's flag selects.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"model.onnx", "decoder_model_merged.onnx"})
+    void onnxRuntimeMatchesTheDjlDecoderOnTheSameWeights(String file) throws Exception {
+        OnnxFixture fixture = OnnxFixture.write(root, 11, OnnxFixture.PRESET, file);
         TransformerConfig config = TransformerConfig.of(fixture.config, "gpt2-tiny");
         int vocab = config.vocabSize();
         long[][] prompt = {{5, 17, 99, 2000, 3, 8}, {0, 0, 0, 41, 1024, 7}};
@@ -43,6 +50,8 @@ class OnnxDecoderTest {
             keyValid[1][t] = t >= 3;
         }
         OnnxFolder folder = OnnxFolder.open(fixture.onnxFolder);
+        assertEquals(file, folder.modelFile().getFileName().toString());
+        assertEquals(file.contains("merged"), folder.layout().useCacheBranch());
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
                 OnnxDecoder onnx = OnnxDecoder.open(folder, "cpu", 0, 0);
                 BatchForward batch = onnx.start();
@@ -84,9 +93,10 @@ class OnnxDecoderTest {
      * c_attn, c_proj, c_fc and mlp.c_proj cost 2 x (3 + 1 + 4 + 4) H^2, the LM head (a Gemm with
      * transB) 2 H V; each of the 2 x 2 attention matmuls 2 x B x heads x T x S x 32.
      */
-    @Test
-    void graphWalkCountsMatchAHandCount() throws Exception {
-        OnnxFixture fixture = OnnxFixture.write(root, 3);
+    @ParameterizedTest
+    @ValueSource(strings = {"model.onnx", "decoder_model_merged.onnx"})
+    void graphWalkCountsMatchAHandCount(String file) throws Exception {
+        OnnxFixture fixture = OnnxFixture.write(root, 3, OnnxFixture.PRESET, file);
         OnnxFlops flops = new OnnxFlops(OnnxFolder.open(fixture.onnxFolder));
         assertEquals(java.util.List.of(9, 4), flops.decodeNodeCounts(), "weight matmuls and attention matmuls");
         long h = 128;

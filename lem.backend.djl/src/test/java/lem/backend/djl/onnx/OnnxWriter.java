@@ -69,18 +69,28 @@ final class OnnxWriter {
     private final List<Message> initializers = new ArrayList<>();
     private final List<Message> inputs = new ArrayList<>();
     private final List<Message> outputs = new ArrayList<>();
+    private final String prefix;
     private int nodeCount;
     private int valueCount;
 
+    OnnxWriter() {
+        this("");
+    }
+
+    /** A writer whose value and node names start with {@code prefix} (a subgraph's, kept apart from its parent's). */
+    OnnxWriter(String prefix) {
+        this.prefix = prefix;
+    }
+
     /** A fresh value name. */
     String fresh(String hint) {
-        return hint + "_" + valueCount++;
+        return prefix + hint + "_" + valueCount++;
     }
 
     /**
      * Adds a node.
      *
-     * @param attributes pairs of name and value: Long (int), Float (float), long[] (ints)
+     * @param attributes pairs of name and value: Long (int), Float (float), long[] (ints), OnnxWriter (a subgraph)
      */
     void node(String op, List<String> in, List<String> out, Object... attributes) {
         Message node = new Message();
@@ -90,7 +100,7 @@ final class OnnxWriter {
         for (String o : out) {
             node.string(2, o);
         }
-        node.string(3, op + "_" + nodeCount++);
+        node.string(3, prefix + op + "_" + nodeCount++);
         node.string(4, op);
         for (int a = 0; a < attributes.length; a += 2) {
             Message attribute = new Message().string(1, (String) attributes[a]);
@@ -99,6 +109,8 @@ final class OnnxWriter {
                 attribute.float32(2, f).varint(20, 1);
             } else if (value instanceof Long l) {
                 attribute.varint(3, l).varint(20, 2);
+            } else if (value instanceof OnnxWriter subgraph) {
+                attribute.message(6, subgraph.graph()).varint(20, 5);
             } else {
                 for (long l : (long[]) value) {
                     attribute.varint(8, l);
@@ -151,6 +163,12 @@ final class OnnxWriter {
         outputs.add(valueInfo(name, type, dims));
     }
 
+    /** An output of unknown shape (a subgraph's, whose shapes the runtime infers). */
+    void outputOfAnyShape(String name, int type) {
+        Message tensorType = new Message().varint(1, type);
+        outputs.add(new Message().string(1, name).message(2, new Message().message(1, tensorType)));
+    }
+
     private static Message valueInfo(String name, int type, Object... dims) {
         Message shape = new Message();
         for (Object d : dims) {
@@ -168,6 +186,12 @@ final class OnnxWriter {
 
     /** The model file's bytes: IR version 8, default domain at opset 17. */
     byte[] model() {
+        return new Message().varint(1, 8).string(2, "lem OnnxWriter").message(7, graph())
+                .message(8, new Message().string(1, "").varint(2, 17)).toBytes();
+    }
+
+    /** This writer's nodes, initializers, inputs and outputs as a {@code GraphProto}. */
+    private Message graph() {
         Message graph = new Message();
         for (Message n : nodes) {
             graph.message(1, n);
@@ -182,7 +206,6 @@ final class OnnxWriter {
         for (Message o : outputs) {
             graph.message(12, o);
         }
-        return new Message().varint(1, 8).string(2, "lem OnnxWriter").message(7, graph)
-                .message(8, new Message().string(1, "").varint(2, 17)).toBytes();
+        return graph;
     }
 }
