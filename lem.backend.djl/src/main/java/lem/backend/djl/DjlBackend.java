@@ -31,6 +31,8 @@ import lem.api.backend.ValidationReport;
 import lem.api.model.ModelDescription;
 import lem.api.model.ModelSpec;
 import lem.api.model.Precision;
+import lem.backend.djl.onnx.OnnxDecoder;
+import lem.backend.djl.onnx.OnnxFolder;
 import lem.backend.djl.transformer.ConfigException;
 import lem.backend.djl.transformer.Decoder;
 import lem.backend.djl.transformer.JsonFiles;
@@ -60,6 +62,8 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
     static final String PYTORCH_VERSION = "2.7.1";
     /** The one backend option: PyTorch intra-op threads on CPU. */
     static final String THREADS_OPTION = "threads";
+    /** ONNX models only: cpu, cuda or tensorrt (default: cuda on a CUDA device, else cpu). */
+    static final String PROVIDER_OPTION = "execution_provider";
     /** More intra-op threads than this is a typo, not a host. */
     static final int MAX_THREADS = 1024;
 
@@ -132,6 +136,9 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
         };
         Map<String, String> notes = new LinkedHashMap<>();
         try {
+            if (isOnnx(model)) {
+                return openOnnx(model, settings, notes);
+            }
             if (TorchScriptModels.applies(model)) {
                 return load(model, settings, TorchScriptModels.config(model, settings), null, dtype, notes);
             }
@@ -192,6 +199,15 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
     @Override
     public ValidationReport validate(ModelSpec model, BackendSettings settings) {
         List<ValidationFinding> findings = settingFindings(model, settings);
+        if (isOnnx(model)) {
+            // ONNX Runtime, not DJL's PyTorch engine, runs it: only the device's spelling is checked here
+            try {
+                cudaIndex(settings.device());
+            } catch (BackendException e) {
+                findings.add(ValidationFinding.error(Setting.DEVICE, e.getMessage()));
+            }
+            return validateOnnx(model, settings, findings);
+        }
         deviceFinding(settings.device(), findings);
         int maxSequence = 0;
         boolean text = false;
@@ -375,6 +391,92 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
         }
     }
 
+    /** A local folder holding an ONNX decoder (see {@link OnnxFolder#MODEL_FILES}) runs on ONNX Runtime. */
+    private static boolean isOnnx(ModelSpec model) {
+        return model.source().equals("local") && OnnxFolder.holdsOnnx(Path.of(model.name()));
+    }
+
+    /** The execution provider an ONNX model asks for: the option, else from the device. */
+    private static String provider(BackendSettings settings) {
+        Object option = settings.options().get(PROVIDER_OPTION);
+        if (option != null) {
+            return option.toString();
+        }
+        return settings.device().trim().toLowerCase(Locale.ROOT).startsWith("cuda") ? "cuda" : "cpu";
+    }
+
+    /** Problems of an ONNX model's provider, device and precision against its export, each a message. */
+    private static List<String> onnxProblems(OnnxFolder folder, ModelSpec model, BackendSettings settings) {
+        List<String> problems = new ArrayList<>();
+        String provider = provider(settings);
+        if (OnnxDecoder.PROVIDERS.contains(provider)) {
+            String missing = OnnxDecoder.providerProblem("backend.settings." + PROVIDER_OPTION, provider);
+            if (missing != null) {
+                problems.add(missing);
+            }
+            boolean cuda = settings.device().trim().toLowerCase(Locale.ROOT).startsWith("cuda");
+            if (!provider.equals("cpu") && !cuda) {
+                problems.add("execution provider " + provider + " runs on a GPU: set backend.device to cuda or cuda:N");
+            }
+        }
+        Precision exported = folder.layout().cacheType() == lem.backend.djl.onnx.OnnxGraph.FLOAT16 ? Precision.FLOAT16
+                : Precision.FLOAT32;
+        if (model.precision() != exported) {
+            problems.add("precision " + model.precision().configName() + " does not match " + folder.modelFile()
+                    + ", which was exported in " + exported.configName() + " (an ONNX model computes in the precision"
+                    + " it was exported in); set precision: " + exported.configName());
+        }
+        return problems;
+    }
+
+    private ValidationReport validateOnnx(ModelSpec model, BackendSettings settings, List<ValidationFinding> findings) {
+        try {
+            OnnxFolder folder = OnnxFolder.open(Path.of(model.name()));
+            for (String problem : onnxProblems(folder, model, settings)) {
+                findings.add(ValidationFinding.error(problem.startsWith("precision") ? Setting.PRECISION
+                        : Setting.DEVICE, problem));
+            }
+            return new ValidationReport(findings, folder.maxPositions(),
+                    Files.isRegularFile(folder.folder().resolve("tokenizer.json")));
+        } catch (ConfigException e) {
+            findings.add(new ValidationFinding(ValidationFinding.Severity.ERROR, Setting.MODEL, "", e.getMessage(),
+                    List.of()));
+            return new ValidationReport(findings, 0, false);
+        }
+    }
+
+    /** An ONNX folder on ONNX Runtime, behind the same generation loop as the DJL decoder. */
+    private LoadedModel openOnnx(ModelSpec model, BackendSettings settings, Map<String, String> notes)
+            throws BackendException, ConfigException {
+        OnnxFolder folder = OnnxFolder.open(Path.of(model.name()));
+        List<String> problems = onnxProblems(folder, model, settings);
+        if (!problems.isEmpty()) {
+            throw new BackendException(String.join("; ", problems));
+        }
+        TransformerConfig view = folder.generationView();
+        String provider = provider(settings);
+        int deviceId = Math.max(0, cudaIndex(settings.device()));
+        Object threads = settings.options().get(THREADS_OPTION);
+        OnnxDecoder decoder = OnnxDecoder.open(folder, provider, deviceId,
+                threads == null ? 0 : ((Number) threads).intValue());
+        notes.put("engine", "ONNX Runtime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion() + ", "
+                + provider + " execution provider: " + String.join(", ", folder.describe()));
+        if (threads != null) {
+            notes.put(THREADS_OPTION, "ONNX Runtime intra-op threads set to " + threads + " for this session");
+        }
+        HuggingFaceTokenizer tokenizer;
+        try (DjlClassLoaderScope scope = DjlClassLoaderScope.enter()) {
+            tokenizer = tokenizer(folder.folder().resolve("tokenizer.json"), notes);
+        }
+        notes.put("device", provider.equals("cpu") ? "cpu" : "gpu(" + deviceId + ")");
+        Precision precision = model.precision();
+        ModelDescription description = new ModelDescription(model.name(), folder.modelType(),
+                folder.graph().parameterCount(), precision, precision, "none", folder.config());
+        return new DjlModel(description, view, decoder::start, decoder.flops().method(),
+                provider.equals("cpu") ? Device.cpu() : Device.gpu(deviceId), decoder::close, settings, tokenizer,
+                notes);
+    }
+
     /** The first error of {@link #settingFindings}, thrown. */
     private static void checkSettings(ModelSpec model, BackendSettings settings) throws BackendException {
         for (ValidationFinding finding : settingFindings(model, settings)) {
@@ -418,10 +520,20 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
         for (Map.Entry<String, Object> option : settings.options().entrySet()) {
             if (option.getKey().equals(TorchScriptModels.OPTION)) {
                 findings.addAll(TorchScriptModels.optionFindings(option.getValue()));
+            } else if (option.getKey().equals(PROVIDER_OPTION)) {
+                if (!isOnnx(model)) {
+                    findings.add(ValidationFinding.optionError(PROVIDER_OPTION, "djl option " + PROVIDER_OPTION
+                            + " applies to ONNX models only (a local folder holding " + String.join(" or ",
+                            OnnxFolder.MODEL_FILES) + "); " + model.name() + " runs on DJL's PyTorch engine", List.of()));
+                } else if (!OnnxDecoder.PROVIDERS.contains(option.getValue())) {
+                    findings.add(ValidationFinding.optionError(PROVIDER_OPTION, "djl option " + PROVIDER_OPTION + " = "
+                            + option.getValue() + " is unknown; allowed: " + OnnxDecoder.PROVIDERS,
+                            OnnxDecoder.PROVIDERS));
+                }
             } else if (!option.getKey().equals(THREADS_OPTION)) {
                 findings.add(ValidationFinding.optionError(option.getKey(), "djl option '" + option.getKey()
-                        + "' is unknown; allowed: " + THREADS_OPTION + ", " + TorchScriptModels.OPTION,
-                        List.of(THREADS_OPTION, TorchScriptModels.OPTION)));
+                        + "' is unknown; allowed: " + THREADS_OPTION + ", " + PROVIDER_OPTION + ", " + TorchScriptModels.OPTION,
+                        List.of(THREADS_OPTION, PROVIDER_OPTION, TorchScriptModels.OPTION)));
             } else if (!(option.getValue() instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
                     || n.doubleValue() < 1 || n.doubleValue() > MAX_THREADS) {
                 findings.add(ValidationFinding.optionError(THREADS_OPTION, "djl option " + THREADS_OPTION + " = "

@@ -28,6 +28,9 @@ import lem.api.backend.RequestResult;
 import lem.api.backend.SequenceScorer;
 import lem.api.backend.TokenEvent;
 import lem.api.model.ModelDescription;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+import lem.backend.djl.transformer.BatchForward;
 import lem.backend.djl.transformer.Forward;
 import lem.backend.djl.transformer.KvCache;
 import lem.backend.djl.transformer.ModelWeights;
@@ -62,6 +65,15 @@ final class DjlModel implements LoadedModel, SequenceScorer {
     private final BackendSettings settings;
     private final HuggingFaceTokenizer tokenizer;
     private final Map<String, String> openNotes;
+    /**
+     * Starts each batch's forward passes, given the positions the batch may reach (prompt plus new
+     * tokens): the DJL decoder, or another engine (ONNX Runtime).
+     */
+    private final IntFunction<BatchForward> forwards;
+    /** How the operations were counted, for {@link ExecutedOperations#counts()}. */
+    private final String counts;
+    /** Closes the other engine's session with the model; null on the DJL decoder. */
+    private final Runnable engine;
     private volatile boolean closed;
     /** Time spent in forward passes (input arrays, the engine, the host copy of logits) during the current call. */
     private long engineNanos;
@@ -82,6 +94,57 @@ final class DjlModel implements LoadedModel, SequenceScorer {
         this.settings = settings;
         this.tokenizer = tokenizer;
         this.openNotes = Map.copyOf(openNotes);
+        this.forwards = this::djlForward;
+        this.counts = COUNTS;
+        this.engine = null;
+    }
+
+    /**
+     * A model run by another engine behind the same generation loop.
+     *
+     * @param config   what the loop needs: vocabulary, positions, end-of-sequence ids
+     * @param forwards starts a batch's forward passes
+     * @param counts   how that engine's operations are counted
+     * @param device   where it runs (a GPU's ordinal for the device ids; memory is sampled on the DJL decoder only)
+     * @param engine   closes that engine's session with the model
+     */
+    DjlModel(ModelDescription description, TransformerConfig config, Supplier<BatchForward> forwards, String counts,
+            Device device, Runnable engine, BackendSettings settings, HuggingFaceTokenizer tokenizer,
+            Map<String, String> openNotes) {
+        this.description = description;
+        this.config = config;
+        this.weights = null;
+        this.decoder = null;
+        this.manager = null;
+        this.device = device;
+        this.settings = settings;
+        this.tokenizer = tokenizer;
+        this.openNotes = Map.copyOf(openNotes);
+        this.forwards = capacity -> forwards.get();
+        this.counts = counts;
+        this.engine = engine;
+    }
+
+    /** The DJL decoder's passes over one batch, with its KV cache allocated for {@code capacity} positions. */
+    private BatchForward djlForward(int capacity) {
+        KvCache cache = new KvCache(config.layers(), capacity);
+        return new BatchForward() {
+            @Override
+            public float[] forward(long[][] ids, int[][] positions, boolean[][] keyValid, OperationCount count) {
+                NDArray logits = decoder.forward(manager, ids, positions, keyValid, cache, count);
+                try {
+                    // copying to the host waits for the device: the sync point before any timestamp
+                    return logits.toFloatArray();
+                } finally {
+                    logits.close();
+                }
+            }
+
+            @Override
+            public void close() {
+                cache.close();
+            }
+        };
     }
 
     @Override
@@ -130,7 +193,7 @@ final class DjlModel implements LoadedModel, SequenceScorer {
                     + " the JVM does not account");
         }
         return new GenerationResult(List.of(results),
-                Optional.of(new ExecutedOperations(prefill.totalFlops(), decodeCount.totalFlops(), COUNTS)),
+                Optional.of(new ExecutedOperations(prefill.totalFlops(), decodeCount.totalFlops(), counts)),
                 peakBytes, notes);
     }
 
@@ -269,7 +332,7 @@ final class DjlModel implements LoadedModel, SequenceScorer {
         long[][] next = new long[rows][1];
         int[][] nextPositions = new int[rows][1];
         int active = rows;
-        try (KvCache cache = new KvCache(config.layers(), longest + maxNew)) {
+        try (BatchForward forward = forwards.apply(longest + maxNew)) {
             int step = 0;
             while (active > 0) {
                 if (Thread.interrupted()) {
@@ -281,14 +344,14 @@ final class DjlModel implements LoadedModel, SequenceScorer {
                 float[] logits;
                 try {
                     if (step == 0) {
-                        logits = pass(ids, positions, keyValid, cache, prefill);
+                        logits = pass(forward, ids, positions, keyValid, prefill);
                     } else {
                         for (int b = 0; b < rows; b++) {
                             next[b][0] = lastToken[b];
                             nextPositions[b][0] = prompts[batch.get(b)].length + step - 1;
                             keyValid[b][longest + step - 1] = true;
                         }
-                        logits = pass(next, nextPositions, keyValid, cache, decodeCount);
+                        logits = pass(forward, next, nextPositions, keyValid, decodeCount);
                     }
                 } catch (RuntimeException e) {
                     failUnfinished(batch, requests, prompts, generated, firstNanos, done, startNanos, listener,
@@ -332,6 +395,35 @@ final class DjlModel implements LoadedModel, SequenceScorer {
         }
     }
 
+    /** The token ids the last {@link #generate} call produced for a request, or null. */
+    int[] outputTokens(String requestId) {
+        return outputTokens.get(requestId);
+    }
+
+    private float[] pass(BatchForward forward, long[][] ids, int[][] positions, boolean[][] keyValid,
+            OperationCount count) {
+        long beganNanos = System.nanoTime();
+        try {
+            return forward.forward(ids, positions, keyValid, count);
+        } finally {
+            engineNanos += System.nanoTime() - beganNanos;
+        }
+    }
+
+    private static void failUnfinished(List<Integer> batch, List<GenerationRequest> requests, int[][] prompts,
+            int[] generated, long[] firstNanos, boolean[] done, long startNanos, GenerationListener listener,
+            RequestResult[] results) {
+        long nowNanos = System.nanoTime();
+        for (int b = 0; b < batch.size(); b++) {
+            if (!done[b]) {
+                int r = batch.get(b);
+                results[r] = new RequestResult(requests.get(r).id(), startNanos, firstNanos[b], nowNanos,
+                        prompts[r].length, generated[b], "error", "generation stopped before the request finished");
+                listener.requestFinished(results[r]);
+            }
+        }
+    }
+
     @Override
     public int[] encode(String text) throws BackendException {
         if (closed) {
@@ -365,39 +457,11 @@ final class DjlModel implements LoadedModel, SequenceScorer {
         if (closed) {
             throw new BackendException("the model " + description.name() + " is closed");
         }
+        if (decoder == null) {
+            throw new BackendException("scoring token sequences is not supported for " + description.name()
+                    + ": only DJL's PyTorch decoders (built-in or TorchScript) score, not another engine's");
+        }
         return new SequenceScoring(decoder, manager).logProbabilities(sequences);
-    }
-
-    /** The token ids the last {@link #generate} call produced for a request, or null. */
-    int[] outputTokens(String requestId) {
-        return outputTokens.get(requestId);
-    }
-
-    private float[] pass(long[][] ids, int[][] positions, boolean[][] keyValid, KvCache cache,
-            OperationCount count) {
-        long beganNanos = System.nanoTime();
-        NDArray logits = decoder.forward(manager, ids, positions, keyValid, cache, count);
-        try {
-            // copying to the host waits for the device: the sync point before any timestamp
-            return logits.toFloatArray();
-        } finally {
-            logits.close();
-            engineNanos += System.nanoTime() - beganNanos;
-        }
-    }
-
-    private static void failUnfinished(List<Integer> batch, List<GenerationRequest> requests, int[][] prompts,
-            int[] generated, long[] firstNanos, boolean[] done, long startNanos, GenerationListener listener,
-            RequestResult[] results) {
-        long nowNanos = System.nanoTime();
-        for (int b = 0; b < batch.size(); b++) {
-            if (!done[b]) {
-                int r = batch.get(b);
-                results[r] = new RequestResult(requests.get(r).id(), startNanos, firstNanos[b], nowNanos,
-                        prompts[r].length, generated[b], "error", "generation stopped before the request finished");
-                listener.requestFinished(results[r]);
-            }
-        }
     }
 
     @Override
@@ -410,8 +474,15 @@ final class DjlModel implements LoadedModel, SequenceScorer {
             if (weights != null) {
                 weights.close();
             }
-            decoder.close();
-            manager.close();
+            if (decoder != null) {
+                decoder.close();
+            }
+            if (manager != null) {
+                manager.close();
+            }
+            if (engine != null) {
+                engine.run();
+            }
             if (tokenizer != null) {
                 tokenizer.close();
             }

@@ -1,6 +1,8 @@
 package lem.backend.djl;
 
 import ai.djl.pytorch.jni.JniUtils;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Formatter;
 import java.util.List;
@@ -20,6 +22,7 @@ import lem.api.backend.RequestResult;
 import lem.api.backend.TokenEvent;
 import lem.api.model.ModelSpec;
 import lem.api.model.Precision;
+import lem.backend.djl.onnx.OnnxFixture;
 
 /**
  * Prefill and decode throughput of the synthetic presets on CPU at batch sizes 1, 4 and 16, and the
@@ -41,21 +44,40 @@ public final class DjlBenchmark {
             double overheadShare, double overheadMicrosPerToken, double wallSeconds) {
     }
 
-    public static void main(String[] args) throws BackendException {
+    /**
+     * Runs the presets; {@code onnx:<gpt2 preset>} writes that preset with random weights as a
+     * safetensors folder and as an ONNX export (the tests' fixture) and measures both: the DJL decoder
+     * and ONNX Runtime on the same model and weights.
+     */
+    public static void main(String[] args) throws Exception {
         List<String> presets = args.length > 0 ? List.of(args)
-                : List.of("gpt2-tiny", "llama-tiny", "qwen2-tiny", "mistral-tiny");
+                : List.of("gpt2-tiny", "llama-tiny", "qwen2-tiny", "mistral-tiny", "onnx:gpt2-tiny");
         DjlBackend backend = new DjlBackend(DjlBackend.defaultCacheFolder());
         List<Row> rows = new ArrayList<>();
         for (String preset : presets) {
+            if (preset.startsWith("onnx:")) {
+                String name = preset.substring("onnx:".length());
+                Path root = Files.createTempDirectory("lem-onnx-bench");
+                OnnxFixture fixture = OnnxFixture.write(root, 1, name, "model.onnx");
+                for (int batchSize : new int[] {1, 4, 16}) {
+                    rows.add(measure(backend, name + " djl", local(fixture.safetensorsFolder), batchSize));
+                    rows.add(measure(backend, name + " onnx", local(fixture.onnxFolder), batchSize));
+                }
+                continue;
+            }
             for (int batchSize : new int[] {1, 4, 16}) {
-                rows.add(measure(backend, preset, batchSize));
+                rows.add(measure(backend, preset, new ModelSpec("synthetic", preset, Precision.FLOAT32, "none", 1,
+                        Map.of()), batchSize));
             }
         }
         System.out.println(table(rows));
     }
 
-    static Row measure(DjlBackend backend, String preset, int batchSize) throws BackendException {
-        ModelSpec spec = new ModelSpec("synthetic", preset, Precision.FLOAT32, "none", 1, Map.of());
+    private static ModelSpec local(Path folder) {
+        return new ModelSpec("local", folder.toString(), Precision.FLOAT32, "none", 1, Map.of());
+    }
+
+    static Row measure(DjlBackend backend, String preset, ModelSpec spec, int batchSize) throws BackendException {
         BackendSettings settings = new BackendSettings("cpu", BatchingMode.STATIC, batchSize, Map.of());
         DecodeSettings decode = new DecodeSettings(0, 0, 1, 1, 1, NEW_TOKENS, NEW_TOKENS);
         try (LoadedModel model = backend.open(spec, settings)) {
@@ -116,6 +138,8 @@ public final class DjlBenchmark {
                     r.prefillTokensPerSecond(), r.decodeTokensPerSecond(), 100 * r.overheadShare(),
                     r.overheadMicrosPerToken(), r.wallSeconds());
         }
+        out.format("'<preset> djl' and '<preset> onnx': the same model and random weights, as a safetensors folder on"
+                + " the DJL decoder and as the tests' hand-written ONNX export on ONNX Runtime (default threads)%n");
         out.format("lem share: wall time of generate() outside forward passes (batching, sampling on the host,"
                 + " listener calls), per output token in us%n");
         return out.toString();

@@ -29,6 +29,7 @@ import lem.api.backend.SequenceScorer;
 import lem.api.backend.ValidationReport;
 import lem.api.model.ModelSpec;
 import lem.api.model.Precision;
+import lem.backend.djl.onnx.OnnxFixture;
 import lem.backend.djl.transformer.TinyCheckpoint;
 import org.apache.felix.framework.FrameworkFactory;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,7 @@ class DjlBundleIT {
             BundleContext context = framework.getBundleContext();
             List<Bundle> bundles = new ArrayList<>();
             for (String key : List.of("lem.it.function", "lem.it.promise", "lem.it.component", "lem.it.scr",
-                    "lem.it.djl", "lem.it.bundle")) {
+                    "lem.it.onnxruntime", "lem.it.djl", "lem.it.bundle")) {
                 bundles.add(context.installBundle(location(key)));
             }
             for (Bundle bundle : bundles) {
@@ -82,6 +83,8 @@ class DjlBundleIT {
             Path folder = storage.resolve("tiny-llama");
             TinyCheckpoint.random(TinyCheckpoint.llamaConfig("llama"), 4).write(folder);
             TinyCheckpoint.writeWordLevelTokenizer(folder, 64);
+            // an ONNX export: ONNX Runtime's natives must load from lem.onnxruntime, and stay usable across updates
+            Path onnx = OnnxFixture.write(storage.resolve("onnx-fixture"), 4).onnxFolder;
 
             ServiceTracker<InferenceBackend, InferenceBackend> tracker = new ServiceTracker<>(context,
                     context.createFilter("(&(objectClass=" + InferenceBackend.class.getName() + ")("
@@ -92,6 +95,7 @@ class DjlBundleIT {
             // the service comes from the bundle's own class loader, not from this test's class path
             assertNotSame(DjlBundleIT.class.getClassLoader(), first.getClass().getClassLoader());
             generatesFromIdsAndText(first, folder);
+            generatesFromOnnx(first, onnx);
             // the runtime finds the validation hook on the service object it gets from the registry
             assertTrue(first instanceof BackendValidation, "the djl service also implements BackendValidation");
             ValidationReport unknown = ((BackendValidation) first).validate(
@@ -106,6 +110,7 @@ class DjlBundleIT {
             InferenceBackend updated = nextBackend(tracker, first);
             assertNotSame(first.getClass().getClassLoader(), updated.getClass().getClassLoader());
             generatesFromIdsAndText(updated, folder);
+            generatesFromOnnx(updated, onnx);
 
             // removed and dropped in again: a new bundle id, the same loaded natives
             long removedId = backendBundle.getBundleId();
@@ -117,6 +122,7 @@ class DjlBundleIT {
             InferenceBackend again = nextBackend(tracker, updated);
             assertNotSame(updated.getClass().getClassLoader(), again.getClass().getClassLoader());
             generatesFromIdsAndText(again, folder);
+            generatesFromOnnx(again, onnx);
             assertSame(libraryRevision, library.adapt(BundleRevision.class), "lem.djl must not have been replaced");
 
             // the one case that still needs a restart: a new revision of the library that holds libtorch
@@ -158,6 +164,18 @@ class DjlBundleIT {
             // the scoring contract crosses the bundle boundary too: perplexity of a text, by the tokenizer
             SequenceScorer scorer = assertInstanceOf(SequenceScorer.class, model);
             assertEquals(1, scorer.logProbabilities(List.of(scorer.encode("w1 w2"))).get(0).length);
+        }
+    }
+
+    private static void generatesFromOnnx(InferenceBackend backend, Path folder) throws Exception {
+        ModelSpec spec = new ModelSpec("local", folder.toString(), Precision.FLOAT32, "none", 0, Map.of());
+        try (LoadedModel model = backend.open(spec, Fixtures.batches(2))) {
+            GenerationResult result = model.generate(
+                    List.of(new GenerationRequest("text", Prompt.ofText("w1 w2 w3"), 0)), Fixtures.greedy(3),
+                    new Fixtures.Recorder());
+            assertEquals(3, result.requests().get(0).outputTokens());
+            assertTrue(result.operations().orElseThrow().counts().contains("walking the ONNX graph"),
+                    result.operations().orElseThrow().counts());
         }
     }
 

@@ -19,6 +19,12 @@ public final class OperationCount {
         attentionFlops += flops;
     }
 
+    /** Adds FLOPs counted by an engine outside this package (the ONNX graph walk). */
+    public void add(long linear, long attention) {
+        linearFlops += linear;
+        attentionFlops += attention;
+    }
+
     public long linearFlops() {
         return linearFlops;
     }
