@@ -13,10 +13,14 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 import lem.report.browser.HeadlessBrowser;
 import lem.report.live.ResultsServer;
 import lem.runtime.command.CommandFailure;
+import lem.runtime.sql.ResultsSql;
 
 /**
  * {@code lem:report} (an HTML report with SVG figures of experiments or a campaign) and
@@ -26,8 +30,8 @@ import lem.runtime.command.CommandFailure;
 @Component(service = ReportCommands.class, property = { "osgi.command.scope=lem", "osgi.command.function=report",
         "osgi.command.function=serve" })
 public class ReportCommands {
-    static final String REPORT_USAGE = "usage: lem report <experiment id | campaign id> [more ids ...] [--out <folder>]"
-            + " [--dir <results folder>]";
+    static final String REPORT_USAGE = "usage: lem report <experiment id | campaign id> [more ids ...] | --query \"<SQL>\""
+            + " [--out <folder>] [--dir <results folder>]";
     static final String SERVE_USAGE = "usage: lem serve [--port 8321] [--bind 127.0.0.1] [--dir <results folder>] | lem serve stop"
             + " | lem serve status";
     static final int DEFAULT_PORT = 8321;
@@ -35,6 +39,9 @@ public class ReportCommands {
 
     private final boolean oneShot;
     private ResultsServer server; // guarded by this
+    /** The SQL engine (lem.results.sql) that answers {@code --query}; it may come and go. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile ResultsSql sql;
 
     @Activate
     public ReportCommands(BundleContext context) {
@@ -53,15 +60,19 @@ public class ReportCommands {
         }
     }
 
-    @Descriptor("write an HTML report with SVG figures (and PNG with chromium-headless-shell) of experiments or a campaign")
-    public String report(@Descriptor("experiment ids, unique prefixes or a campaign id; --out <folder> (default "
-            + "results/reports/<name>), --dir <results folder> (default results)") String... args) throws IOException {
+    @Descriptor("write an HTML report with SVG figures (and PNG with chromium-headless-shell) of experiments, a campaign"
+            + " or the experiments a query selects")
+    public String report(@Descriptor("experiment ids, unique prefixes or a campaign id, or --query \"<SQL>\" whose"
+            + " experiment_id column names the experiments; --out <folder> (default results/reports/<name>), --dir"
+            + " <results folder> (default results)") String... args) throws IOException {
         List<String> ids = new ArrayList<>();
         String out = null;
         String dir = "results";
+        String query = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
             case "--out" -> out = value(args, ++i, "--out", REPORT_USAGE);
+            case "--query" -> query = value(args, ++i, "--query", REPORT_USAGE);
             case "--dir" -> dir = value(args, ++i, "--dir", REPORT_USAGE);
             default -> {
                 if (args[i].startsWith("-")) {
@@ -71,11 +82,20 @@ public class ReportCommands {
             }
             }
         }
+        Path resultsRoot = workingDirectory().resolve(dir);
+        if (query != null) {
+            if (!ids.isEmpty()) {
+                throw new CommandFailure("lem report: name experiments or give --query, not both; " + REPORT_USAGE);
+            }
+            ids = QuerySelection.experimentIds(sql, resultsRoot, query);
+        }
         if (ids.isEmpty()) {
             throw new CommandFailure("lem report: no experiment or campaign named; " + REPORT_USAGE);
         }
-        Path resultsRoot = workingDirectory().resolve(dir);
         Report.Selection selection = Report.select(resultsRoot, ids);
+        if (query != null) {
+            selection = QuerySelection.named(selection, query);
+        }
         Path target = out == null ? resultsRoot.resolve(Report.REPORTS_DIR).resolve(selection.name()) : workingDirectory().resolve(out);
         return Report.write(selection, target.toAbsolutePath().normalize(), HeadlessBrowser.find()).describe();
     }

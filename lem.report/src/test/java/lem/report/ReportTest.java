@@ -192,6 +192,40 @@ class ReportTest {
         }
     }
 
+    @Test
+    void aQueryNamesTheExperimentsThroughItsExperimentIdColumn() throws IOException {
+        String previous = System.getProperty("user.dir");
+        System.setProperty("user.dir", WORK.toString());
+        try {
+            ReportCommands commands = new ReportCommands(false);
+            commands.sql = new lem.results.sql.DuckDbResultsSql();
+            // TTFT 40, 80 and 30 ms: the query keeps exp-a and exp-c
+            String printed = commands.report("--query", "SELECT experiment_id FROM requests GROUP BY experiment_id"
+                    + " HAVING avg(ttft_ms) < 60 ORDER BY experiment_id", "--out", "out-q");
+            assertTrue(printed.startsWith("report: " + WORK.resolve("out-q/report.html")), printed);
+            String html = Files.readString(WORK.resolve("out-q/report.html"));
+            assertTrue(html.contains("exp-a") && html.contains("exp-c"), html);
+            assertFalse(html.contains("exp-b"), "exp-b has a mean TTFT of 80 ms and is not selected");
+            assertTrue(html.contains("query: SELECT experiment_id FROM requests"), "the report says which query chose it");
+
+            CommandFailure noId = assertThrows(CommandFailure.class,
+                    () -> commands.report("--query", "SELECT count(*) AS n FROM requests"));
+            assertTrue(noId.getMessage().contains("[n] have no experiment_id"), noId.getMessage());
+            CommandFailure none = assertThrows(CommandFailure.class,
+                    () -> commands.report("--query", "SELECT experiment_id FROM requests WHERE ttft_ms < 0"));
+            assertTrue(none.getMessage().contains("selected no experiment"), none.getMessage());
+            CommandFailure both = assertThrows(CommandFailure.class,
+                    () -> commands.report("exp-a", "--query", "SELECT experiment_id FROM requests"));
+            assertTrue(both.getMessage().contains("not both"), both.getMessage());
+            commands.sql = null;
+            CommandFailure missing = assertThrows(CommandFailure.class,
+                    () -> commands.report("--query", "SELECT experiment_id FROM requests"));
+            assertTrue(missing.getMessage().contains("lem.results.sql"), missing.getMessage());
+        } finally {
+            System.setProperty("user.dir", previous);
+        }
+    }
+
     static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
