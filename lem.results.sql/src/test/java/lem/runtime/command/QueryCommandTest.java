@@ -51,9 +51,22 @@ class QueryCommandTest {
         ResultTables.Rows rows = (ResultTables.Rows) ResultsAnalysisCommand.run("query", new String[] {
                 "SELECT batch_size, avg(j_per_output_token) AS j_per_token FROM experiments GROUP BY batch_size ORDER BY 1"}, work);
         assertEquals(List.of("batch_size", "j_per_token"), rows.headers());
-        assertEquals(List.of(List.of("1", "80"), List.of("2", "40"), List.of("4", "20"), List.of("8", "10")), rows.rows());
+        assertEquals(List.of(List.of("1", "80.00"), List.of("2", "40.00"), List.of("4", "20.00"), List.of("8", "10.00")),
+                rows.rows());
         String printed = TableFormat.render(rows);
-        assertTrue(printed.contains("j_per_token") && printed.contains("80"), printed);
+        assertTrue(printed.contains("j_per_token") && printed.contains("80.00"), printed);
+    }
+
+    @Test
+    void floatingPointColumnsAreShownInTheConsolesFormatAndWrittenInFull() throws Exception {
+        String sql = "SELECT batch_size, j_per_output_token / 3 AS third, batch_size * 1000000.0 / 7 AS big FROM experiments"
+                + " ORDER BY batch_size";
+        ResultTables.Rows rows = (ResultTables.Rows) ResultsAnalysisCommand.run("query", new String[] {sql}, work);
+        // 80/3 .. 10/3 share two decimals; 1e6/7 .. 8e6/7 stay plain below 1e7 with the largest's decimals
+        assertEquals(List.of("1", "26.67", "142857"), rows.rows().get(0));
+        assertEquals(List.of("8", "3.33", "1142857"), rows.rows().get(3));
+        ResultsAnalysisCommand.run("query", new String[] {sql, "--csv", "out/full.csv"}, work);
+        assertEquals("1,26.666666666666668,142857.14285714287", Files.readAllLines(work.resolve("out/full.csv")).get(1));
     }
 
     @Test

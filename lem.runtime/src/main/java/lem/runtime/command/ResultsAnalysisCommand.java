@@ -145,13 +145,42 @@ final class ResultsAnalysisCommand {
                 return "wrote " + n + " row(s) to " + file;
             }
             ResultsSql.QueryResult result = engine.query(folder, sql);
-            return new ResultTables.Rows("Query over " + root, result.columns(), result.rows(),
-                    List.of(result.rows().size() + " row(s); types: " + String.join(", ", result.types())));
+            return new ResultTables.Rows("Query over " + root, result.columns(), readable(result),
+                    List.of(result.rows().size() + " row(s); types: " + String.join(", ", result.types())
+                            + "; floating-point columns shown to " + Numbers.SIGNIFICANT
+                            + " significant figures (--csv writes them in full)"));
         } catch (ResultsSql.SqlFailure e) {
             throw new CommandFailure("lem results query: " + e.getMessage());
         } catch (IOException e) {
             throw new CommandFailure("lem results query: " + e.getMessage());
         }
+    }
+
+    /**
+     * The query's rows as a person reads them: each floating-point column (DOUBLE, FLOAT, REAL,
+     * DECIMAL) in the console's number format, shared down the column; other values as DuckDB gave them.
+     */
+    static List<List<String>> readable(ResultsSql.QueryResult result) {
+        List<List<String>> rows = new ArrayList<>();
+        result.rows().forEach(r -> rows.add(new ArrayList<>(r)));
+        for (int c = 0; c < result.types().size(); c++) {
+            String type = result.types().get(c).toUpperCase(java.util.Locale.ROOT);
+            if (!(type.equals("DOUBLE") || type.equals("FLOAT") || type.equals("REAL") || type.startsWith("DECIMAL"))) {
+                continue;
+            }
+            Double[] values = new Double[rows.size()];
+            for (int r = 0; r < rows.size(); r++) {
+                String text = rows.get(r).get(c);
+                values[r] = text.isEmpty() ? null : Double.valueOf(text);
+            }
+            String[] shown = Numbers.together(values);
+            for (int r = 0; r < rows.size(); r++) {
+                if (values[r] != null) {
+                    rows.get(r).set(c, shown[r]);
+                }
+            }
+        }
+        return rows;
     }
 
     static ResultTables.Rows compare(String[] args, Path workingDirectory) {
