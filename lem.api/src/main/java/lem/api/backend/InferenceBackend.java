@@ -21,4 +21,18 @@ public interface InferenceBackend {
      * @throws BackendException with a message for the user when the model or a setting is wrong
      */
     LoadedModel open(ModelSpec model, BackendSettings settings) throws BackendException;
+
+    /**
+     * Opens a model for one experiment whose results go to {@code resultsFolder}: a backend may keep
+     * its own files there (a server's log, scraped metrics) beside the experiment's raw results. By
+     * default the folder is not used and {@link #open(ModelSpec, BackendSettings)} is called.
+     *
+     * @param resultsFolder the experiment's results folder ({@code results/<experiment id>/}), which
+     *                      exists; a backend writes only below a folder of its own name inside it
+     * @throws BackendException with a message for the user when the model or a setting is wrong
+     */
+    default LoadedModel open(ModelSpec model, BackendSettings settings, java.nio.file.Path resultsFolder)
+            throws BackendException {
+        return open(model, settings);
+    }
 }

@@ -3,7 +3,7 @@
  * every generated token. Every timestamp is {@link System#nanoTime()}.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package lem.api.backend;
 
 import org.osgi.annotation.bundle.Export;

@@ -32,6 +32,13 @@ public class OpenAiBackend implements InferenceBackend {
 
     @Override
     public LoadedModel open(ModelSpec model, BackendSettings settings) throws BackendException {
-        return ServedModel.open(NAME, model, settings, null, false);
+        return ServedModel.open(NAME, model, settings, null, false, null);
+    }
+
+    /** Server logs and scraped metrics go to {@code <results folder>/server/} unless {@code log_dir} says otherwise. */
+    @Override
+    public LoadedModel open(ModelSpec model, BackendSettings settings, java.nio.file.Path resultsFolder)
+            throws BackendException {
+        return ServedModel.open(NAME, model, settings, null, false, resultsFolder);
     }
 }

@@ -103,6 +103,25 @@ class OpenAiBackendTest {
     }
 
     @Test
+    void theServersMetricsGoToTheExperimentsResultsFolderUnlessLogDirSaysElsewhere() throws Exception {
+        Path experiment = Files.createDirectories(logs.resolve("results/exp-1"));
+        ModelSpec spec = new ModelSpec("served", "served-model", Precision.BFLOAT16, "none", 0, Map.of());
+        try (LoadedModel model = new OpenAiBackend().open(spec, new BackendSettings("cuda", BatchingMode.CONTINUOUS, 4,
+                Map.of("url", server.url(), "metrics_interval_ms", 20)), experiment)) {
+            model.generate(requests(2, 0), FIXED_8, new TimelineRecorder());
+        }
+        assertTrue(Files.readAllLines(experiment.resolve("server/openai-metrics.csv")).size() > 1,
+                "scraped into <results folder>/server/");
+
+        Path elsewhere = logs.resolve("elsewhere");
+        try (LoadedModel model = new OpenAiBackend().open(spec, new BackendSettings("cuda", BatchingMode.CONTINUOUS, 4,
+                Map.of("url", server.url(), "metrics_interval_ms", 20, "log_dir", elsewhere.toString())), experiment)) {
+            model.generate(requests(1, 0), FIXED_8, new TimelineRecorder());
+        }
+        assertTrue(Files.isRegularFile(elsewhere.resolve("openai-metrics.csv")), "log_dir wins over the results folder");
+    }
+
+    @Test
     void closedLoopHonoursTheConcurrencySetting() throws Exception {
         server.chunkDelayMillis = 5;
         try (LoadedModel model = open(Map.of("url", server.url(), "log_dir", logs.toString(), "load_mode", "closed",

@@ -165,7 +165,8 @@ public final class ExperimentRunner {
             List<BaselinePower> baselines = baselines(warnings);
             checkCancelled();
             progress.phase("opening model " + config.model().name() + " on " + services.backend().name());
-            model = services.backend().service().open(BackendFit.modelSpec(config), BackendFit.backendSettings(config));
+            model = services.backend().service().open(BackendFit.modelSpec(config), BackendFit.backendSettings(config),
+                    dir.path());
             BackendIdentity backend = new BackendIdentity(services.backend().name(), services.backend().bundleVersion(),
                     services.backend().service().info().engine());
             DecodeSettings decode = decodeSettings();

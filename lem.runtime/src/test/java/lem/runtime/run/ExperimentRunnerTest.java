@@ -102,6 +102,14 @@ class ExperimentRunnerTest {
         assertEquals(session.given.get(0).timestampNanos(), series.get(0).timestampNanos(), "the first sample is kept");
     }
 
+    @Test
+    void theBackendIsOpenedWithTheExperimentsResultsFolderForItsOwnFiles() throws Exception {
+        LoadedConfig loaded = config("warmup: {enabled: false}\nbaseline: {enabled: false}\n");
+        RunOutcome outcome = runner(loaded, List.of(new MeteredEnergySource("meter", new double[] { 100 })), List.of()).run();
+        assertEquals(outcome.directory(), backend.resultsFolder, "a server backend keeps its log and metrics there");
+        assertTrue(Files.isDirectory(backend.resultsFolder));
+    }
+
     private Path fakeRoot() throws IOException {
         return ScriptedRuns.fakeRoot(dir.resolve("root"));
     }

@@ -1,5 +1,6 @@
 package lem.runtime.run;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -73,6 +74,8 @@ final class ScriptedBackend implements InferenceBackend {
     final List<List<String>> calls = Collections.synchronizedList(new ArrayList<>());
     volatile int opened;
     volatile int closed;
+    /** The results folder the runtime gave the last open, or null when it was opened without one. */
+    volatile Path resultsFolder;
     private int measurementCalls;
 
     @Override
@@ -80,6 +83,12 @@ final class ScriptedBackend implements InferenceBackend {
         return new BackendInfo(NAME, "test backend with scripted token times", "scripted 1.0",
                 new Capabilities(true, EnumSet.allOf(BatchingMode.class), Set.of("cpu"), Set.of(Precision.FLOAT32),
                         Set.of(Parallelism.NONE), false, Set.of("synthetic")));
+    }
+
+    @Override
+    public LoadedModel open(ModelSpec model, BackendSettings settings, Path resultsFolder) throws BackendException {
+        this.resultsFolder = resultsFolder;
+        return open(model, settings);
     }
 
     @Override

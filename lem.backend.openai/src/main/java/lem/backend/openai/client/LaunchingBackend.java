@@ -50,7 +50,14 @@ public abstract class LaunchingBackend implements InferenceBackend, ServerLaunch
     /** Attaches when {@code url} is set, else launches. */
     @Override
     public LoadedModel open(ModelSpec model, BackendSettings settings) throws BackendException {
-        return ServedModel.open(name, model, settings, this, true);
+        return ServedModel.open(name, model, settings, this, true, null);
+    }
+
+    /** As {@link #open(ModelSpec, BackendSettings)}, the server's log and metrics in {@code <results folder>/server/}. */
+    @Override
+    public LoadedModel open(ModelSpec model, BackendSettings settings, java.nio.file.Path resultsFolder)
+            throws BackendException {
+        return ServedModel.open(name, model, settings, this, true, resultsFolder);
     }
 
     @Override

@@ -67,6 +67,9 @@ public final class ServedModel implements LoadedModel {
         this.openNotes = Map.copyOf(openNotes);
     }
 
+    /** The folder in an experiment's results folder that holds the server's log and metrics. */
+    public static final String RESULTS_SUBFOLDER = "server";
+
     /**
      * Attaches to {@code url} when the section sets it, else launches the server with
      * {@code launcher} (null: attaching is the only way), waits until it is ready, and starts
@@ -76,7 +79,7 @@ public final class ServedModel implements LoadedModel {
      * @param vllmStyle  whether vLLM's sampling extensions are sent unless the config says otherwise
      */
     public static ServedModel open(String backend, ModelSpec spec, BackendSettings settings, ServerLauncher launcher,
-            boolean vllmStyle) throws BackendException {
+            boolean vllmStyle, Path resultsFolder) throws BackendException {
         ServerOptions options = new ServerOptions("backend." + backend, settings.options());
         Set<String> allowed = new TreeSet<>(SHARED_KEYS);
         if (launcher != null) {
@@ -96,7 +99,7 @@ public final class ServedModel implements LoadedModel {
         Duration stall = Duration.ofMillis((long) (options.decimal("stall_timeout_s", 60, 0.001, 86_400) * 1000));
         Duration ready = Duration.ofMillis((long) (options.decimal("ready_timeout_s", attach ? 60 : 1200, 0.001,
                 86_400) * 1000));
-        Path logFolder = logFolder(options, backend);
+        Path logFolder = logFolder(options, backend, resultsFolder);
         Map<String, String> notes = new LinkedHashMap<>();
         notes.put("server.endpoint", endpoint.path());
 
@@ -204,10 +207,18 @@ public final class ServedModel implements LoadedModel {
         throw new BackendException("the server serves " + served + "; name one with " + options.name("model"));
     }
 
-    private static Path logFolder(ServerOptions options, String backend) throws BackendException {
+    /**
+     * Where the server's log and scraped metrics go: {@code log_dir}, else {@code results_dir}, else
+     * {@value #RESULTS_SUBFOLDER} in the experiment's results folder when the runtime gave one, else
+     * a stamped folder under {@code ./lem-server-logs/}.
+     */
+    static Path logFolder(ServerOptions options, String backend, Path resultsFolder) throws BackendException {
         String folder = options.text("log_dir", options.text("results_dir", null));
         if (folder != null) {
             return Path.of(folder).toAbsolutePath();
+        }
+        if (resultsFolder != null) {
+            return resultsFolder.resolve(RESULTS_SUBFOLDER).toAbsolutePath();
         }
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC).format(Instant.now());
         return Path.of("lem-server-logs", backend + "-" + stamp).toAbsolutePath();
