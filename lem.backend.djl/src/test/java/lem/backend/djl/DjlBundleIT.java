@@ -60,7 +60,7 @@ class DjlBundleIT {
                 Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT,
                 // the test talks to the service through the lem.api classes on its own class path
                 Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
-                "lem.api.backend;version=\"1.2.0\",lem.api.model;version=\"1.0.0\"");
+                "lem.api.backend;version=\"1.3.0\",lem.api.model;version=\"1.0.0\""); // as lem.api exports them (package-info @Version)
         Framework framework = new FrameworkFactory().newFramework(properties);
         framework.start();
         try {
