@@ -49,7 +49,14 @@ public class DuckDbResultsSql implements ResultsSql {
             "power", "one power sample (timeseries/cycle_<c>_process_<n>.csv); experiment, cycle and process from the path");
 
     private Connection open() throws SQLException {
-        Connection connection = new DuckDBDriver().connect("jdbc:duckdb:", new Properties());
+        Connection connection;
+        try {
+            connection = new DuckDBDriver().connect("jdbc:duckdb:", new Properties());
+        } catch (LinkageError e) {
+            // DuckDB's classes or its native library for this platform missing: a failure of SQL, not of the caller
+            throw new SQLException("DuckDB cannot be loaded on this host (" + e + "); lem results query and the Parquet"
+                    + " tables need it, the CSV tables do not", e);
+        }
         if (connection == null) {
             throw new SQLException("the DuckDB driver did not accept jdbc:duckdb:");
         }

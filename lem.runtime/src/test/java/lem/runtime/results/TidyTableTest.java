@@ -1,6 +1,7 @@
 package lem.runtime.results;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -55,6 +56,26 @@ class TidyTableTest {
     private Path twoCycles(Path root, String id) throws Exception {
         return ExperimentFolders.experiment(root, id, ExperimentFolders.config(id, 4, 32, "float16", 2), false,
                 new Cycle(300, 2, 2, 32, 4, 100), new Cycle(500, 2, 2, 32, 4, 200));
+    }
+
+    @Test
+    void anSqlEngineThatCannotEvenLoadLeavesTheCsvTablesAndTheRunAlone() throws Exception {
+        // DuckDB's natives missing for this platform surface as a LinkageError, not an exception
+        lem.runtime.sql.ResultsSql broken = (lem.runtime.sql.ResultsSql) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {lem.runtime.sql.ResultsSql.class}, (proxy, method, args) -> {
+                    throw new NoClassDefFoundError("org/duckdb/DuckDBDriver");
+                });
+        Path root = dir.resolve("results");
+        Files.createDirectories(root);
+        Files.writeString(root.resolve(TidyTable.EXPERIMENTS_PARQUET), "stale");
+        SqlEngine.use(broken);
+        try {
+            twoCycles(root, "fp16-b4");
+        } finally {
+            SqlEngine.use(null);
+        }
+        assertTrue(Files.readString(root.resolve(TidyTable.EXPERIMENTS_FILE)).contains("fp16-b4"), "the CSV table is current");
+        assertFalse(Files.exists(root.resolve(TidyTable.EXPERIMENTS_PARQUET)), "a stale Parquet twin is removed, not kept");
     }
 
     @Test
