@@ -230,6 +230,11 @@ class SlurmCampaignIT {
             assertEquals("COMPLETE", rerun.get("state").asText());
             assertTrue(rerun.get("earlier_attempts").toString().contains("cancelled: terminated by SIGTERM"),
                     rerun::toString);
+
+            Finished typo = lem(slurm, "typo", "campaign", "submit", "--slurm", "campain.yaml");
+            assertEquals(1, typo.status(), typo.output());
+            assertTrue(typo.output().contains("campaign file 'campain.yaml' not found"), typo.output());
+            assertFalse(typo.output().contains("\tat "), "no stack trace: " + typo.output());
         }
     }
 }

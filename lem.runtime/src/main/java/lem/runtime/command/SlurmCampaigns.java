@@ -53,6 +53,10 @@ final class SlurmCampaigns {
         if (Files.isRegularFile(file)) {
             return submitNew(file, target, dryRun, out);
         }
+        if (target.matches(".*\\.(ya?ml|json)$") || target.contains("/")) {
+            // meant as a campaign file, not a campaign id
+            throw new CommandFailure("lem campaign submit: campaign file '" + target + "' not found (" + file + ")");
+        }
         return resubmit(CampaignFolder.open(resultsRoot, target), dryRun, out);
     }
 
