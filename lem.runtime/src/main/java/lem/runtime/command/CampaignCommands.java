@@ -201,7 +201,7 @@ public class CampaignCommands {
             Path file = folder.resolve(fileName);
             try {
                 Files.writeString(file, text, StandardCharsets.UTF_8);
-                return start(file, "lem sweep " + config, true, out);
+                return start(file, "lem sweep " + config, true, out, sweepArguments(fileName, o.all("--vary")));
             } finally {
                 Files.deleteIfExists(file);
                 Files.deleteIfExists(folder);
@@ -212,7 +212,33 @@ public class CampaignCommands {
         Path file = sweeps.resolve(fileName);
         Files.writeString(file, text, StandardCharsets.UTF_8);
         out.println("lem sweep: campaign file " + file + " (a resume reads it again)");
-        return start(file, file.toString(), false, out);
+        return start(file, file.toString(), false, out, sweepArguments(fileName, o.all("--vary")));
+    }
+
+    /**
+     * A problem found in the campaign file a sweep wrote, told as the argument the user typed: the
+     * {@code --vary} whose key it concerns, else the sweep's options (the file is lem's, not theirs).
+     */
+    /** The campaign file's keys that a sweep's own options set. */
+    private static final Map<String, String> SWEEP_OPTIONS = Map.of("cycles", "--cycles", "order", "--order", "seed",
+            "--seed", "gap_s", "--gap-s", "on_failure", "--on-failure", "output_dir", "--dir");
+
+    static java.util.function.UnaryOperator<ConfigProblem> sweepArguments(String sweepFileName, List<String> varies) {
+        return p -> {
+            if (!p.file().endsWith(sweepFileName)) {
+                return p; // the base config's own problem: its file and line are the user's
+            }
+            String argument = SWEEP_OPTIONS.getOrDefault(p.keyPath(), "lem sweep options");
+            for (String vary : varies) {
+                String key = vary.substring(0, Math.max(0, vary.indexOf('='))).strip();
+                if (!key.isEmpty() && (p.keyPath().equals(key) || p.keyPath().startsWith(key + ".")
+                        || key.startsWith(p.keyPath() + "."))) {
+                    argument = "--vary " + vary;
+                    break;
+                }
+            }
+            return new ConfigProblem(argument, p.keyPath(), 0, p.message());
+        };
     }
 
     /** The campaign file that a sweep's options stand for; every value checked as YAML. */
@@ -272,11 +298,16 @@ public class CampaignCommands {
     }
 
     private Object start(Path file, String shownAs, boolean dryRun, PrintStream out) throws IOException {
+        return start(file, shownAs, dryRun, out, java.util.function.UnaryOperator.identity());
+    }
+
+    private Object start(Path file, String shownAs, boolean dryRun, PrintStream out,
+            java.util.function.UnaryOperator<ConfigProblem> relabel) throws IOException {
         if (!dryRun) {
             // refused before anything is read or planned while another campaign holds the GPUs
             background.checkHostFree();
         }
-        CampaignExpansion.Result expansion = expand(file, shownAs);
+        CampaignExpansion.Result expansion = expand(file, shownAs, List.of(), relabel);
         if (dryRun) {
             List<DurationEstimate> estimates = new ArrayList<>();
             for (Experiment e : expansion.experiments()) {
@@ -301,11 +332,17 @@ public class CampaignCommands {
 
     /** As {@link #expand(Path, String)}, with more problems of the same file (its {@code slurm:} section) reported together. */
     CampaignExpansion.Result expand(Path file, String shownAs, List<ConfigProblem> more) {
+        return expand(file, shownAs, more, java.util.function.UnaryOperator.identity());
+    }
+
+    private CampaignExpansion.Result expand(Path file, String shownAs, List<ConfigProblem> more,
+            java.util.function.UnaryOperator<ConfigProblem> relabel) {
         CampaignSpec spec = CampaignFile.read(file);
         Set<String> warnings = new LinkedHashSet<>();
         CampaignExpansion.Result expansion = CampaignExpansion.expand(spec, loaded -> check(loaded, warnings));
         warnings.forEach(w -> System.err.println("warning: " + w));
-        List<ConfigProblem> problems = new ArrayList<>(expansion.problems());
+        List<ConfigProblem> problems = new ArrayList<>();
+        expansion.problems().forEach(p -> problems.add(relabel.apply(p)));
         problems.addAll(more);
         RunCommands.failIfAny(problems, shownAs);
         return expansion;
