@@ -178,26 +178,18 @@ class ReportTest {
     }
 
     @Test
-    void theCommandWritesUnderResultsReportsAndPrintsThePath() throws IOException {
-        String previous = System.getProperty("user.dir");
-        System.setProperty("user.dir", WORK.toString());
-        try {
-            ReportCommands commands = new ReportCommands(false);
+    void theCommandWritesUnderResultsReportsAndPrintsThePath() throws Exception {
+        inTheWorkFolder(commands -> {
             String printed = commands.report("exp-c", "--out", "out-c");
             assertTrue(printed.startsWith("report: " + WORK.resolve("out-c/report.html")), printed);
             CommandFailure bad = assertThrows(CommandFailure.class, () -> commands.report("exp-c", "--pdf"));
             assertTrue(bad.getMessage().contains("unknown option --pdf"), bad.getMessage());
-        } finally {
-            System.setProperty("user.dir", previous);
-        }
+        });
     }
 
     @Test
-    void aQueryNamesTheExperimentsThroughItsExperimentIdColumn() throws IOException {
-        String previous = System.getProperty("user.dir");
-        System.setProperty("user.dir", WORK.toString());
-        try {
-            ReportCommands commands = new ReportCommands(false);
+    void aQueryNamesTheExperimentsThroughItsExperimentIdColumn() throws Exception {
+        inTheWorkFolder(commands -> {
             commands.sql = new lem.results.sql.DuckDbResultsSql();
             // TTFT 40, 80 and 30 ms: the query keeps exp-a and exp-c
             String printed = commands.report("--query", "SELECT experiment_id FROM requests GROUP BY experiment_id"
@@ -221,6 +213,19 @@ class ReportTest {
             CommandFailure missing = assertThrows(CommandFailure.class,
                     () -> commands.report("--query", "SELECT experiment_id FROM requests"));
             assertTrue(missing.getMessage().contains("lem.results.sql"), missing.getMessage());
+        });
+    }
+
+    interface WithCommands {
+        void run(ReportCommands commands) throws Exception;
+    }
+
+    /** Runs {@code body} with a fresh command object and the work folder as the working directory. */
+    private static void inTheWorkFolder(WithCommands body) throws Exception {
+        String previous = System.getProperty("user.dir");
+        System.setProperty("user.dir", WORK.toString());
+        try {
+            body.run(new ReportCommands(false));
         } finally {
             System.setProperty("user.dir", previous);
         }

@@ -350,6 +350,14 @@ public final class TidyTable {
                 metrics.at("/window_nanos").isNumber() ? number(metrics.at("/window_nanos").asDouble() / 1e9) : "");
     }
 
+    /** The columns both tables begin with: the config, then the campaign and its varied keys. */
+    private static List<String> configAndCampaignHeader(List<String> variedKeys) {
+        List<String> header = new ArrayList<>();
+        CONFIG_COLUMNS.forEach(c -> header.add(c.name()));
+        header.addAll(campaignHeader(variedKeys));
+        return header;
+    }
+
     /** The header of the experiment table with no campaign's varied keys. */
     public static List<String> experimentHeader() {
         return experimentHeader(List.of());
@@ -357,9 +365,7 @@ public final class TidyTable {
 
     /** The header of the experiment table with a column for each varied key. */
     public static List<String> experimentHeader(List<String> variedKeys) {
-        List<String> header = new ArrayList<>();
-        CONFIG_COLUMNS.forEach(c -> header.add(c.name()));
-        header.addAll(campaignHeader(variedKeys));
+        List<String> header = configAndCampaignHeader(variedKeys);
         header.addAll(COUNT_COLUMNS);
         METRICS.forEach(m -> header.add(m.column()));
         header.addAll(List.of("co2_g", "carbon_intensity_g_per_kwh", "carbon_intensity_source"));
@@ -379,9 +385,7 @@ public final class TidyTable {
 
     /** The header of the cycle table with a column for each varied key. */
     public static List<String> cycleHeader(List<String> variedKeys) {
-        List<String> header = new ArrayList<>();
-        CONFIG_COLUMNS.forEach(c -> header.add(c.name()));
-        header.addAll(campaignHeader(variedKeys));
+        List<String> header = configAndCampaignHeader(variedKeys);
         header.add("cycle");
         header.addAll(COUNT_COLUMNS);
         METRICS.forEach(m -> header.add(m.column()));
