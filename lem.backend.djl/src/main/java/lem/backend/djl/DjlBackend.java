@@ -35,9 +35,11 @@ import lem.backend.djl.onnx.OnnxDecoder;
 import lem.backend.djl.onnx.OnnxFolder;
 import lem.backend.djl.transformer.ConfigException;
 import lem.backend.djl.transformer.Decoder;
+import lem.backend.djl.transformer.Forward;
 import lem.backend.djl.transformer.JsonFiles;
 import lem.backend.djl.transformer.ModelPresets;
 import lem.backend.djl.transformer.ModelWeights;
+import lem.backend.djl.transformer.ScriptedDecoder;
 import lem.backend.djl.transformer.TransformerConfig;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -64,6 +66,14 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
     static final String THREADS_OPTION = "threads";
     /** ONNX models only: cpu, cuda or tensorrt (default: cuda on a CUDA device, else cpu). */
     static final String PROVIDER_OPTION = "execution_provider";
+    /**
+     * Which implementation of the built-in architectures runs a pass: {@value #SCRIPTED} (one
+     * TorchScript call per pass; the default on CUDA and for bfloat16) or {@value #NDARRAY} (one DJL
+     * call per operation; the default on the CPU).
+     */
+    static final String DECODER_OPTION = "decoder";
+    static final String SCRIPTED = "scripted";
+    static final String NDARRAY = "ndarray";
     /** More intra-op threads than this is a typo, not a host. */
     static final int MAX_THREADS = 1024;
 
@@ -110,7 +120,7 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
     @Override
     public BackendInfo info() {
         Capabilities capabilities = new Capabilities(true, EnumSet.of(BatchingMode.STATIC, BatchingMode.SORTED_STATIC),
-                Set.of("cpu", "cuda"), EnumSet.of(Precision.FLOAT32, Precision.FLOAT16),
+                Set.of("cpu", "cuda"), EnumSet.of(Precision.FLOAT32, Precision.FLOAT16, Precision.BFLOAT16),
                 EnumSet.of(Parallelism.NONE), true, Set.of("synthetic", "local"), true);
         return new BackendInfo(NAME, "in-process decoder-only transformers (GPT-2, Llama, Mistral, Qwen2) on DJL",
                 "DJL " + djlVersion() + " / PyTorch " + PYTORCH_VERSION, capabilities);
@@ -132,6 +142,7 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
         checkSettings(model, settings);
         DataType dtype = switch (model.precision()) {
             case FLOAT16 -> DataType.FLOAT16;
+            case BFLOAT16 -> DataType.BFLOAT16;
             default -> DataType.FLOAT32;
         };
         Map<String, String> notes = new LinkedHashMap<>();
@@ -274,8 +285,11 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
                 if (TorchScriptModels.applies(model)) {
                     return TorchScriptModels.load(model, settings, config, manager, device, notes);
                 }
-                weights = folder == null ? ModelWeights.synthetic(config, model.seed(), manager, dtype)
-                        : ModelWeights.fromSafetensors(config, folder, manager, dtype);
+                boolean scripted = decoderKind(model, settings).equals(SCRIPTED);
+                // DJL's NDArrays hold no bfloat16: the scripted decoder casts float32 weights inside libtorch
+                DataType loaded = dtype == DataType.BFLOAT16 ? DataType.FLOAT32 : dtype;
+                weights = folder == null ? ModelWeights.synthetic(config, model.seed(), manager, loaded)
+                        : ModelWeights.fromSafetensors(config, folder, manager, loaded);
                 if (weights.lmHeadNote() != null) {
                     notes.put("lm_head", weights.lmHeadNote());
                 }
@@ -286,8 +300,22 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
                         weights.parameterCount(), folder == null ? model.precision() : weights.storedPrecision(),
                         model.precision(), "none", config.raw());
                 notes.put("device", device.toString());
-                return new DjlModel(description, config, weights, new Decoder(config, weights, dtype), manager,
-                        device, settings, tokenizer, notes);
+                Forward decoder;
+                if (scripted) {
+                    decoder = new ScriptedDecoder(config, weights, manager, dtype);
+                    notes.put(DECODER_OPTION, SCRIPTED + ": each pass is one call of a TorchScript method generated"
+                            + " for the architecture (" + (dtype == DataType.BFLOAT16 ? "float32 weights cast to"
+                            + " bfloat16 inside libtorch, " : "") + "attention by scaled_dot_product_attention)");
+                    if (loaded != dtype) {
+                        // the module holds its own copies in the compute dtype
+                        weights.close();
+                    }
+                } else {
+                    decoder = new Decoder(config, weights, dtype);
+                    notes.put(DECODER_OPTION, NDARRAY + ": one DJL call per operation");
+                }
+                return new DjlModel(description, config, weights, decoder, manager, device, settings, tokenizer,
+                        notes);
             } catch (ConfigException | RuntimeException e) {
                 if (weights != null) {
                     weights.close();
@@ -477,6 +505,19 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
                 notes);
     }
 
+    /**
+     * {@value #SCRIPTED} or {@value #NDARRAY}: the option when given, else scripted on CUDA and for
+     * bfloat16, ndarray otherwise.
+     */
+    static String decoderKind(ModelSpec model, BackendSettings settings) {
+        Object option = settings.options().get(DECODER_OPTION);
+        if (option != null) {
+            return String.valueOf(option);
+        }
+        boolean cuda = settings.device().trim().toLowerCase(Locale.ROOT).startsWith("cuda");
+        return cuda || model.precision() == Precision.BFLOAT16 ? SCRIPTED : NDARRAY;
+    }
+
     /** The first error of {@link #settingFindings}, thrown. */
     private static void checkSettings(ModelSpec model, BackendSettings settings) throws BackendException {
         for (ValidationFinding finding : settingFindings(model, settings)) {
@@ -499,12 +540,18 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
         }
         if (model.precision() == Precision.BFLOAT16) {
             // seen on the CPU and on CUDA (an H200, with the JNI built for that machine's libtorch): creating or
-            // casting to a bfloat16 tensor aborts the whole JVM ("terminate called without an active exception");
-            // a long-lived host must not die of a setting
-            findings.add(ValidationFinding.error(Setting.PRECISION, "precision bfloat16 is not supported by the"
-                    + " djl backend on any device: DJL 0.35.1's PyTorch JNI passes data types to libtorch by number"
-                    + " and has none for bfloat16, so creating a bfloat16 tensor aborts the process (seen on the CPU"
-                    + " and on CUDA); allowed: float32, float16 (bfloat16 checkpoints load, converted on the host)"));
+            // casting to a bfloat16 NDArray aborts the whole JVM ("terminate called without an active exception");
+            // a long-lived host must not die of a setting. Inside a TorchScript method DJL never sees one.
+            if (isOnnx(model) || TorchScriptModels.applies(model)) {
+                findings.add(ValidationFinding.error(Setting.PRECISION, "precision bfloat16 is for the built-in"
+                        + " architectures only (their scripted decoder); " + model.name() + " runs in the precision"
+                        + " its file holds; allowed here: float32"));
+            } else if (decoderKind(model, settings).equals(NDARRAY)) {
+                findings.add(ValidationFinding.error(Setting.PRECISION, "precision bfloat16 needs djl option "
+                        + DECODER_OPTION + ": " + SCRIPTED + " (the default for bfloat16): DJL 0.35.1's NDArrays have"
+                        + " no bfloat16 type, and creating one aborts the process; allowed with " + DECODER_OPTION
+                        + ": " + NDARRAY + ": float32, float16"));
+            }
         } else if (model.precision() != Precision.FLOAT32 && model.precision() != Precision.FLOAT16) {
             findings.add(ValidationFinding.error(Setting.PRECISION, "precision " + model.precision().configName()
                     + " is not supported by the djl backend; allowed: float32, float16"));
@@ -530,10 +577,20 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
                             + option.getValue() + " is unknown; allowed: " + OnnxDecoder.PROVIDERS,
                             OnnxDecoder.PROVIDERS));
                 }
+            } else if (option.getKey().equals(DECODER_OPTION)) {
+                if (!List.of(SCRIPTED, NDARRAY).contains(option.getValue())) {
+                    findings.add(ValidationFinding.optionError(DECODER_OPTION, "djl option " + DECODER_OPTION + " = "
+                            + option.getValue() + " is unknown; allowed: " + SCRIPTED + " (one TorchScript call per"
+                            + " pass), " + NDARRAY + " (one DJL call per operation)", List.of(SCRIPTED, NDARRAY)));
+                } else if (isOnnx(model) || TorchScriptModels.applies(model)) {
+                    findings.add(ValidationFinding.optionError(DECODER_OPTION, "djl option " + DECODER_OPTION
+                            + " chooses how the built-in architectures run; " + model.name() + " runs as its file"
+                            + " says", List.of()));
+                }
             } else if (!option.getKey().equals(THREADS_OPTION)) {
+                List<String> known = List.of(THREADS_OPTION, DECODER_OPTION, PROVIDER_OPTION, TorchScriptModels.OPTION);
                 findings.add(ValidationFinding.optionError(option.getKey(), "djl option '" + option.getKey()
-                        + "' is unknown; allowed: " + THREADS_OPTION + ", " + PROVIDER_OPTION + ", " + TorchScriptModels.OPTION,
-                        List.of(THREADS_OPTION, PROVIDER_OPTION, TorchScriptModels.OPTION)));
+                        + "' is unknown; allowed: " + String.join(", ", known), known));
             } else if (!(option.getValue() instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
                     || n.doubleValue() < 1 || n.doubleValue() > MAX_THREADS) {
                 findings.add(ValidationFinding.optionError(THREADS_OPTION, "djl option " + THREADS_OPTION + " = "

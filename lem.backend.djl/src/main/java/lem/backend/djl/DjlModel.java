@@ -141,6 +141,15 @@ final class DjlModel implements LoadedModel, SequenceScorer {
             }
 
             @Override
+            public long[] argmax(long[][] ids, int[][] positions, boolean[][] keyValid, OperationCount count) {
+                try (NDArray logits = decoder.forward(manager, ids, positions, keyValid, cache, count);
+                        NDArray tokens = logits.argMax(1)) {
+                    // B token ids cross to the host instead of B x vocab logits
+                    return tokens.toLongArray();
+                }
+            }
+
+            @Override
             public void close() {
                 cache.close();
             }
@@ -332,6 +341,8 @@ final class DjlModel implements LoadedModel, SequenceScorer {
         long[][] next = new long[rows][1];
         int[][] nextPositions = new int[rows][1];
         int active = rows;
+        // greedy without a penalty needs only each row's argmax: the engine picks it where the logits are
+        boolean onDevice = decode.greedy() && decode.repetitionPenalty() == 1.0;
         try (BatchForward forward = forwards.apply(longest + maxNew)) {
             int step = 0;
             while (active > 0) {
@@ -341,17 +352,17 @@ final class DjlModel implements LoadedModel, SequenceScorer {
                     throw new BackendException("generation interrupted; " + active
                             + " requests of the running batch did not finish");
                 }
-                float[] logits;
+                Object chosen;
                 try {
                     if (step == 0) {
-                        logits = pass(forward, ids, positions, keyValid, prefill);
+                        chosen = pass(forward, onDevice, ids, positions, keyValid, prefill);
                     } else {
                         for (int b = 0; b < rows; b++) {
                             next[b][0] = lastToken[b];
                             nextPositions[b][0] = prompts[batch.get(b)].length + step - 1;
                             keyValid[b][longest + step - 1] = true;
                         }
-                        logits = pass(forward, next, nextPositions, keyValid, decodeCount);
+                        chosen = pass(forward, onDevice, next, nextPositions, keyValid, decodeCount);
                     }
                 } catch (RuntimeException e) {
                     failUnfinished(batch, requests, prompts, generated, firstNanos, done, startNanos, listener,
@@ -365,7 +376,8 @@ final class DjlModel implements LoadedModel, SequenceScorer {
                     if (done[b]) {
                         continue;
                     }
-                    int token = samplers[b].next(logits, b * config.vocabSize());
+                    int token = onDevice ? (int) ((long[]) chosen)[b]
+                            : samplers[b].next((float[]) chosen, b * config.vocabSize());
                     // the token id is on the host now: this is the instant it exists
                     long nowNanos = System.nanoTime();
                     samplers[b].observe(token);
@@ -400,11 +412,13 @@ final class DjlModel implements LoadedModel, SequenceScorer {
         return outputTokens.get(requestId);
     }
 
-    private float[] pass(BatchForward forward, long[][] ids, int[][] positions, boolean[][] keyValid,
+    /** The pass's logits {@code float[]} on the host, or with {@code argmax} each row's greedy token {@code long[]}. */
+    private Object pass(BatchForward forward, boolean argmax, long[][] ids, int[][] positions, boolean[][] keyValid,
             OperationCount count) {
         long beganNanos = System.nanoTime();
         try {
-            return forward.forward(ids, positions, keyValid, count);
+            return argmax ? forward.argmax(ids, positions, keyValid, count)
+                    : forward.forward(ids, positions, keyValid, count);
         } finally {
             engineNanos += System.nanoTime() - beganNanos;
         }

@@ -3,6 +3,7 @@ package lem.backend.djl;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import lem.api.backend.DecodeSettings;
+import lem.backend.djl.transformer.BatchForward;
 
 /**
  * Chooses the next token of one request from its logits, on the host: repetition penalty, then
@@ -118,14 +119,7 @@ final class TokenSampler {
         return order;
     }
 
-    /** The token id with the largest logit in {@code row[base .. base + vocab)}, the lowest id on ties. */
-    static int argmax(float[] row, int base, int vocab) {
-        int best = 0;
-        for (int i = 1; i < vocab; i++) {
-            if (row[base + i] > row[base + best]) {
-                best = i;
-            }
-        }
-        return best;
+    private static int argmax(float[] row, int base, int vocab) {
+        return BatchForward.largest(row, base, vocab);
     }
 }

@@ -257,7 +257,7 @@ class BackendTest {
     }
 
     @Test
-    void float16ModelsGenerateAndBfloat16IsRefusedBeforeItCanAbortTheJvm() throws Exception {
+    void float16AndBfloat16ModelsGenerateAndBfloat16OnNdarraysIsRefusedBeforeItCanAbortTheJvm() throws Exception {
         ModelSpec half = new ModelSpec("synthetic", "qwen2-tiny", Precision.FLOAT16, "none", 1, Map.of());
         try (DjlModel model = (DjlModel) backend.open(half, Fixtures.batches(2))) {
             assertEquals(Precision.FLOAT16, model.description().computePrecision());
@@ -266,8 +266,46 @@ class BackendTest {
             assertEquals(4, result.requests().get(0).outputTokens());
         }
         ModelSpec brain = new ModelSpec("synthetic", "qwen2-tiny", Precision.BFLOAT16, "none", 1, Map.of());
-        BackendException e = assertThrows(BackendException.class, () -> backend.open(brain, Fixtures.batches(1)));
-        assertTrue(e.getMessage().contains("allowed: float32, float16"), e.getMessage());
+        try (DjlModel model = (DjlModel) backend.open(brain, Fixtures.batches(2))) {
+            assertEquals(Precision.BFLOAT16, model.description().computePrecision());
+            GenerationResult result = model.generate(Fixtures.prompts(2, 8, 2048, 1), Fixtures.greedy(4),
+                    new Fixtures.Recorder());
+            assertEquals(List.of(4, 4), result.requests().stream().map(r -> r.outputTokens()).toList());
+            assertTrue(result.notes().get("decoder").contains("cast to bfloat16"), result.notes().toString());
+        }
+        BackendSettings ndarrays = new BackendSettings("cpu", BatchingMode.STATIC, 1, Map.of("decoder", "ndarray"));
+        BackendException e = assertThrows(BackendException.class, () -> backend.open(brain, ndarrays));
+        assertTrue(e.getMessage().contains("needs djl option decoder: scripted"), e.getMessage());
+    }
+
+    @Test
+    void theScriptedDecoderGeneratesTheNdarrayDecodersTokensAndCountsItsFlops() throws Exception {
+        for (String preset : List.of("llama-tiny", "gpt2-tiny")) {
+            List<GenerationRequest> requests = new ArrayList<>();
+            int[] lengths = {12, 5, 9};
+            for (int r = 0; r < lengths.length; r++) {
+                requests.add(new GenerationRequest("r" + r, Fixtures.prompts(1, lengths[r], 2048, 40 + r).get(0)
+                        .prompt(), 0));
+            }
+            int[][][] tokens = new int[2][][];
+            long[][] flops = new long[2][];
+            for (int kind = 0; kind < 2; kind++) {
+                BackendSettings settings = new BackendSettings("cpu", BatchingMode.STATIC, 3,
+                        Map.of("decoder", kind == 0 ? "ndarray" : "scripted"));
+                try (DjlModel model = (DjlModel) backend.open(Fixtures.synthetic(preset), settings)) {
+                    GenerationResult result = model.generate(requests, Fixtures.greedy(10), new Fixtures.Recorder());
+                    assertTrue(result.notes().get("decoder").startsWith(kind == 0 ? "ndarray" : "scripted"));
+                    tokens[kind] = new int[requests.size()][];
+                    for (int r = 0; r < requests.size(); r++) {
+                        tokens[kind][r] = model.outputTokens(requests.get(r).id());
+                    }
+                    flops[kind] = new long[] {result.operations().orElseThrow().prefillFlops(),
+                        result.operations().orElseThrow().decodeFlops()};
+                }
+            }
+            assertArrayEqualsRows(tokens[0], tokens[1]);
+            assertArrayEquals(flops[0], flops[1], preset + " prefill and decode FLOPs");
+        }
     }
 
     @Test

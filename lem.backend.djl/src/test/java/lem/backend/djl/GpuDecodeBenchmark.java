@@ -48,8 +48,15 @@ public final class GpuDecodeBenchmark {
         ModelSpec spec = new ModelSpec("synthetic", model, precision, "none", 1, Map.of());
         long openBegan = System.nanoTime();
         int largest = Arrays.stream(batchSizes).max().orElse(1);
+        // -Dlem.bench.decoder=scripted|ndarray (default: the backend's choice); -Dlem.bench.graph_optimizer=false
+        // turns off TorchScript's profiling graph executor (fusion) for the scripted decoder
+        String decoder = System.getProperty("lem.bench.decoder");
+        Map<String, Object> options = decoder == null ? Map.of() : Map.of("decoder", decoder);
+        if (System.getProperty("lem.bench.graph_optimizer") != null) {
+            ai.djl.pytorch.jni.JniUtils.setGraphExecutorOptimize(Boolean.getBoolean("lem.bench.graph_optimizer"));
+        }
         try (LoadedModel loaded = backend.open(spec, new BackendSettings(device, BatchingMode.STATIC, largest,
-                Map.of()))) {
+                options))) {
             System.out.printf("opened %s %s on %s in %.1f s (%,d parameters)%n", model, args[1], device,
                     (System.nanoTime() - openBegan) / 1e9, loaded.description().parameterCount());
             int vocab = ((Number) loaded.description().config().get("vocab_size")).intValue();
@@ -91,9 +98,10 @@ public final class GpuDecodeBenchmark {
                     peakBytes = Math.max(peakBytes, result.peakDeviceMemoryBytes());
                     engineShare[r] = Long.parseLong(result.notes().get(DjlModel.ENGINE_TIME_NOTE)) / (double) wall;
                 }
-                System.out.printf("RESULT engine=djl model=%s precision=%s batch=%d prefill_ms=%.2f"
-                        + " decode_ms_per_step=%.2f engine_share=%.3f peak_gpu_bytes=%d first_tokens=%s%n", name(model),
-                        args[1], batch, median(prefillMillis), median(decodeMillis), median(engineShare), peakBytes,
+                System.out.printf("RESULT engine=djl decoder=%s model=%s precision=%s batch=%d prefill_ms=%.2f"
+                        + " decode_ms_per_step=%.2f engine_share=%.3f peak_gpu_bytes=%d first_tokens=%s%n",
+                        last.notes().get("decoder").split(":")[0], name(model), args[1], batch,
+                        median(prefillMillis), median(decodeMillis), median(engineShare), peakBytes,
                         firstTokens(loaded, last));
             }
         }

@@ -149,16 +149,28 @@ class ValidationTest {
     }
 
     @Test
-    void bfloat16IsAnErrorOnCudaAsOnTheCpuWithTheReason() {
+    void bfloat16OnNdarraysIsAnErrorOnCudaAsOnTheCpuWithTheReasonAndRunsScripted() {
         ModelSpec brain = new ModelSpec("synthetic", "llama-tiny", Precision.BFLOAT16, "none", 0, Map.of());
         for (String device : List.of("cpu", "cuda")) {
-            ValidationFinding precision = backend.validate(brain,
-                    new BackendSettings(device, BatchingMode.STATIC, 1, Map.of())).findings().stream()
+            ValidationFinding precision = backend.validate(brain, new BackendSettings(device, BatchingMode.STATIC, 1,
+                    Map.of("decoder", "ndarray"))).findings().stream()
                     .filter(f -> f.setting() == Setting.PRECISION).findFirst().orElseThrow();
             assertEquals(Severity.ERROR, precision.severity(), device);
-            assertTrue(precision.message().contains("has none for bfloat16")
-                    && precision.message().contains("allowed: float32, float16"), precision.message());
+            assertTrue(precision.message().contains("no bfloat16 type")
+                    && precision.message().contains("allowed with decoder: ndarray: float32, float16"),
+                    precision.message());
         }
+        // without the option bfloat16 runs on the scripted decoder
+        assertEquals(List.of(), backend.validate(brain, Fixtures.batches(1)).findings());
+    }
+
+    @Test
+    void anUnknownDecoderIsAnOptionErrorNamingBothAndAnOnnxModelTakesNone() {
+        ValidationFinding finding = only(backend.validate(Fixtures.synthetic("llama-tiny"),
+                new BackendSettings("cpu", BatchingMode.STATIC, 1, Map.of("decoder", "fast"))));
+        assertEquals(Severity.ERROR, finding.severity());
+        assertTrue(finding.message().contains("decoder = fast is unknown; allowed: scripted")
+                && finding.message().contains("ndarray"), finding.message());
     }
 
     @Test

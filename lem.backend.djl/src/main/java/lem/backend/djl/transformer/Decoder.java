@@ -33,11 +33,7 @@ public final class Decoder implements Forward {
         this.config = config;
         this.weights = weights;
         this.dtype = dtype;
-        int half = config.headDim() / 2;
-        inverseFrequencies = new double[half];
-        for (int i = 0; i < half; i++) {
-            inverseFrequencies[i] = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim());
-        }
+        inverseFrequencies = inverseFrequencies(config);
     }
 
     public TransformerConfig config() {
@@ -249,27 +245,44 @@ public final class Decoder implements Forward {
         int batch = positions.length;
         int steps = positions[0].length;
         int d = config.headDim();
-        int half = d / 2;
         float[] cos = new float[batch * steps * d];
         float[] sin = new float[batch * steps * d];
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < steps; t++) {
-                int base = (b * steps + t) * d;
-                for (int i = 0; i < half; i++) {
-                    double angle = positions[b][t] * inverseFrequencies[i];
-                    float c = (float) Math.cos(angle);
-                    float s = (float) Math.sin(angle);
-                    cos[base + i] = c;
-                    cos[base + half + i] = c;
-                    sin[base + i] = -s;
-                    sin[base + half + i] = s;
-                }
+                rotaryRow(inverseFrequencies, positions[b][t], cos, sin, (b * steps + t) * d);
             }
         }
         Shape shape = new Shape(batch, steps, 1, d);
         NDManager manager = pass.manager;
         pass.cos = manager.create(cos, shape).toType(dtype, false);
         pass.signedSin = manager.create(sin, shape).toType(dtype, false);
+    }
+
+    /**
+     * The RoPE tables of one position at {@code base}: {@code cos} gets [c, c], {@code signedSin}
+     * [-s, s], with the angles {@code position x inverseFrequencies} in double.
+     */
+    static void rotaryRow(double[] inverseFrequencies, int position, float[] cos, float[] signedSin, int base) {
+        int half = inverseFrequencies.length;
+        for (int i = 0; i < half; i++) {
+            double angle = position * inverseFrequencies[i];
+            float c = (float) Math.cos(angle);
+            float s = (float) Math.sin(angle);
+            cos[base + i] = c;
+            cos[base + half + i] = c;
+            signedSin[base + i] = -s;
+            signedSin[base + half + i] = s;
+        }
+    }
+
+    /** RoPE's inverse frequencies {@code theta^(-2i/d)}, {@code i < d/2}. */
+    static double[] inverseFrequencies(TransformerConfig config) {
+        int half = config.headDim() / 2;
+        double[] inverse = new double[half];
+        for (int i = 0; i < half; i++) {
+            inverse[i] = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim());
+        }
+        return inverse;
     }
 
     /** torch's layer_norm in the compute dtype (it accumulates in float32): one kernel. */
@@ -310,7 +323,7 @@ public final class Decoder implements Forward {
         return out;
     }
 
-    private static long[] flattenPositions(int[][] rows) {
+    static long[] flattenPositions(int[][] rows) {
         int width = rows[0].length;
         long[] out = new long[rows.length * width];
         for (int b = 0; b < rows.length; b++) {
@@ -321,7 +334,7 @@ public final class Decoder implements Forward {
         return out;
     }
 
-    private static boolean allValid(boolean[][] keyValid, int keys) {
+    static boolean allValid(boolean[][] keyValid, int keys) {
         for (boolean[] row : keyValid) {
             for (int s = 0; s < keys; s++) {
                 if (!row[s]) {

@@ -21,6 +21,8 @@ public final class KvCache implements AutoCloseable {
     private final int initialCapacity;
     private int capacity;
     private int length;
+    /** Native state a forward keeps for the batch instead of the arrays (a TorchScript step's cache); or null. */
+    private AutoCloseable state;
 
     /** A cache that starts with room for 64 positions and grows as needed. */
     public KvCache(int layers) {
@@ -116,6 +118,34 @@ public final class KvCache implements AutoCloseable {
         this.length = length;
     }
 
+    /** Positions to allocate at the first pass. */
+    int initialCapacity() {
+        return initialCapacity;
+    }
+
+    /** The native state a forward keeps for this batch in place of the arrays, or null before its first pass. */
+    AutoCloseable state() {
+        return state;
+    }
+
+    /** Replaces the native state (closing the previous one) that now has room for {@code capacity} positions. */
+    void setState(AutoCloseable state, int capacity) {
+        closeState();
+        this.state = state;
+        this.capacity = capacity;
+    }
+
+    private void closeState() {
+        if (state != null) {
+            try {
+                state.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("the cache's native state could not be freed: " + e.getMessage(), e);
+            }
+            state = null;
+        }
+    }
+
     @Override
     public void close() {
         for (int i = 0; i < keys.length; i++) {
@@ -126,6 +156,7 @@ public final class KvCache implements AutoCloseable {
                 values[i] = null;
             }
         }
+        closeState();
         length = 0;
         capacity = 0;
     }

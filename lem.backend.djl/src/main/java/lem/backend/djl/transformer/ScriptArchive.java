@@ -52,7 +52,7 @@ public final class ScriptArchive {
         records.put("archive/data.pkl", data.finish());
         records.put("archive/code/__torch__.py", source.getBytes(StandardCharsets.UTF_8));
         records.put("archive/constants.pkl", new Pickle().op(')').finish());
-        records.put("archive/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+        records.put("archive/version", "10\n".getBytes(StandardCharsets.US_ASCII));
         try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
             for (Map.Entry<String, byte[]> record : records.entrySet()) {
                 ZipEntry entry = new ZipEntry(record.getKey());

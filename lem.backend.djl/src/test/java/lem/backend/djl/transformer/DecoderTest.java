@@ -20,9 +20,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The NDArray decoder against a float64 reference of the same weights, read from a safetensors folder. */
+/**
+ * The decoder against a float64 reference of the same weights, read from a safetensors folder: the
+ * NDArray decoder (one DJL call per operation) and the TorchScript step (one call per pass), each
+ * test on both.
+ */
 class DecoderTest {
 
     private static NDManager manager;
@@ -48,18 +54,29 @@ class DecoderTest {
                 TinyCheckpoint.llamaConfig("mistral"), llamaWithBiases, TinyCheckpoint.gpt2Config());
     }
 
-    private Decoder load(TinyCheckpoint checkpoint) throws Exception {
+    /** Every config with each decoder: {@code scripted} false is the NDArray decoder. */
+    static Stream<Arguments> cases() {
+        return configs().flatMap(c -> Stream.of(Arguments.of(c, false), Arguments.of(c, true)));
+    }
+
+    private Forward load(TinyCheckpoint checkpoint, boolean scripted) throws Exception {
+        return load(checkpoint, scripted, DataType.FLOAT32);
+    }
+
+    /** The decoder of the checkpoint computing in {@code dtype} (the scripted step casts float32 weights itself). */
+    private Forward load(TinyCheckpoint checkpoint, boolean scripted, DataType dtype) throws Exception {
         checkpoint.write(folder);
         TransformerConfig config = TransformerConfig.of(checkpoint.config, "test");
         ModelWeights weights = ModelWeights.fromSafetensors(config, folder, manager, DataType.FLOAT32);
-        return new Decoder(config, weights, DataType.FLOAT32);
+        return scripted ? new ScriptedDecoder(config, weights, manager, dtype) : new Decoder(config, weights, dtype);
     }
 
     @ParameterizedTest
-    @MethodSource("configs")
-    void prefillAndCachedDecodeMatchAFloat64ReferenceOfTheSameWeights(Map<String, Object> config) throws Exception {
+    @MethodSource("cases")
+    void prefillAndCachedDecodeMatchAFloat64ReferenceOfTheSameWeights(Map<String, Object> config, boolean scripted)
+            throws Exception {
         TinyCheckpoint checkpoint = TinyCheckpoint.random(config, 11);
-        Decoder decoder = load(checkpoint);
+        Forward decoder = load(checkpoint, scripted);
         ReferenceForward reference = new ReferenceForward(decoder.config(), checkpoint.tensors);
         int[] tokens = {5, 17, 3, 60, 42, 8, 21, 33};
         double[][] expected = reference.logits(tokens);
@@ -76,10 +93,11 @@ class DecoderTest {
     }
 
     @ParameterizedTest
-    @MethodSource("configs")
-    void aLeftPaddedBatchGivesEachRowItsUnbatchedLogits(Map<String, Object> config) throws Exception {
+    @MethodSource("cases")
+    void aLeftPaddedBatchGivesEachRowItsUnbatchedLogits(Map<String, Object> config, boolean scripted)
+            throws Exception {
         TinyCheckpoint checkpoint = TinyCheckpoint.random(config, 12);
-        Decoder decoder = load(checkpoint);
+        Forward decoder = load(checkpoint, scripted);
         ReferenceForward reference = new ReferenceForward(decoder.config(), checkpoint.tensors);
         int[] longRow = {9, 4, 33, 12, 50, 7};
         int[] shortRow = {40, 2, 19};
@@ -102,11 +120,11 @@ class DecoderTest {
     }
 
     @ParameterizedTest
-    @MethodSource("configs")
-    void aCacheThatOutgrowsItsCapacityKeepsEveryPositionAndMatchesTheReference(Map<String, Object> config)
-            throws Exception {
+    @MethodSource("cases")
+    void aCacheThatOutgrowsItsCapacityKeepsEveryPositionAndMatchesTheReference(Map<String, Object> config,
+            boolean scripted) throws Exception {
         TinyCheckpoint checkpoint = TinyCheckpoint.random(config, 14);
-        Decoder decoder = load(checkpoint);
+        Forward decoder = load(checkpoint, scripted);
         ReferenceForward reference = new ReferenceForward(decoder.config(), checkpoint.tensors);
         int[] tokens = {5, 17, 3, 60, 42, 8, 21, 33, 9, 1, 30, 44};
         double[][] expected = reference.logits(tokens);
@@ -127,7 +145,7 @@ class DecoderTest {
     @Test
     void decodeStepsWriteTheCacheInPlaceAndLeaveEarlierPositionsAlone() throws Exception {
         TinyCheckpoint checkpoint = TinyCheckpoint.random(TinyCheckpoint.llamaConfig("llama"), 15);
-        Decoder decoder = load(checkpoint);
+        Forward decoder = load(checkpoint, false);
         try (KvCache cache = new KvCache(decoder.config().layers(), 16)) {
             run(decoder, new int[][] {{4, 9, 2, 7}, {3, 3}}, cache, new OperationCount());
             NDArray keys = cache.keys(1);
@@ -151,10 +169,11 @@ class DecoderTest {
         }
     }
 
-    @Test
-    void countedFlopsEqualTheFormulaDerivedByHand() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void countedFlopsEqualTheFormulaDerivedByHand(boolean scripted) throws Exception {
         // llama config: hidden 32, 2 layers, 4 heads of 8, 2 KV heads, intermediate 48, vocab 64
-        Decoder decoder = load(TinyCheckpoint.random(TinyCheckpoint.llamaConfig("llama"), 13));
+        Forward decoder = load(TinyCheckpoint.random(TinyCheckpoint.llamaConfig("llama"), 13), scripted);
         int prompt = 6;
         // per token and layer: q 32x32, k 32x16, v 32x16, o 32x32, gate/up/down 3 x 32x48 multiply-adds
         long linearPerToken = 2L * (32 * 32 + 32 * 16 + 32 * 16 + 32 * 32 + 3 * 32 * 48);
@@ -183,8 +202,54 @@ class DecoderTest {
         assertEquals(2 * prefillExpected, padded.totalFlops());
     }
 
+    @ParameterizedTest
+    @MethodSource("configs")
+    void theScriptedStepCountsTheFlopsOfTheOperationsTheNdarrayDecoderRuns(Map<String, Object> config)
+            throws Exception {
+        TinyCheckpoint checkpoint = TinyCheckpoint.random(config, 16);
+        long[][] counts = new long[2][];
+        for (int kind = 0; kind < 2; kind++) {
+            Forward decoder = load(checkpoint, kind == 1);
+            OperationCount prefill = new OperationCount();
+            OperationCount decode = new OperationCount();
+            try (KvCache cache = new KvCache(decoder.config().layers())) {
+                run(decoder, new int[][] {{3, 9, 27, 1, 5}, {8, 2}}, cache, prefill);
+                decodeStep(decoder, new int[] {4, 6}, new int[] {5, 2}, cache, decode);
+                decodeStep(decoder, new int[] {7, 1}, new int[] {6, 3}, cache, decode);
+            } finally {
+                decoder.close();
+            }
+            counts[kind] = new long[] {prefill.linearFlops(), prefill.attentionFlops(), decode.linearFlops(),
+                decode.attentionFlops()};
+        }
+        assertTrue(counts[0][0] > 0 && counts[0][3] > 0);
+        assertArrayEquals(counts[0], counts[1], "prefill linear, attention; decode linear, attention");
+    }
+
+    @ParameterizedTest
+    @MethodSource("configs")
+    void theScriptedStepComputesInBfloat16WithinItsToleranceOfTheReference(Map<String, Object> config)
+            throws Exception {
+        TinyCheckpoint checkpoint = TinyCheckpoint.random(config, 17);
+        Forward decoder = load(checkpoint, true, DataType.BFLOAT16);
+        ReferenceForward reference = new ReferenceForward(decoder.config(), checkpoint.tensors);
+        int[] tokens = {5, 17, 3, 60, 42, 8, 21};
+        double[][] expected = reference.logits(tokens);
+        // bfloat16 keeps 8 significant bits (a relative step of 2^-8 = 0.4%), rounded at every operation
+        try (KvCache cache = new KvCache(decoder.config().layers())) {
+            float[] prefill = run(decoder, new int[][] {Arrays.copyOf(tokens, 4)}, cache, new OperationCount());
+            assertClose(expected[3], prefill, 0, 3e-2, "bfloat16 prefill");
+            for (int t = 4; t < tokens.length; t++) {
+                float[] step = decodeStep(decoder, new int[] {tokens[t]}, new int[] {t}, cache, new OperationCount());
+                assertClose(expected[t], step, 0, 3e-2, "bfloat16 decode position " + t);
+            }
+        } finally {
+            decoder.close();
+        }
+    }
+
     /** A left-padded prefill, as the generator builds it; returns {@code [rows x vocab]} logits. */
-    static float[] run(Decoder decoder, int[][] prompts, KvCache cache, OperationCount count) {
+    static float[] run(Forward decoder, int[][] prompts, KvCache cache, OperationCount count) {
         int longest = Arrays.stream(prompts).mapToInt(p -> p.length).max().orElseThrow();
         long[][] ids = new long[prompts.length][longest];
         int[][] positions = new int[prompts.length][longest];
@@ -207,7 +272,7 @@ class DecoderTest {
     /** Key validity of the rows of the last prefill, extended by each decode step. */
     private static boolean[][] paddingOf;
 
-    static float[] decodeStep(Decoder decoder, int[] tokens, int[] positions, KvCache cache, OperationCount count) {
+    static float[] decodeStep(Forward decoder, int[] tokens, int[] positions, KvCache cache, OperationCount count) {
         long[][] ids = new long[tokens.length][1];
         int[][] pos = new int[tokens.length][1];
         boolean[][] valid = new boolean[tokens.length][];
@@ -231,6 +296,10 @@ class DecoderTest {
 
     /** Within float32 tolerance: 1e-4 of the logits' scale. */
     private static void assertClose(double[] expected, float[] actual, int offset, String what) {
+        assertClose(expected, actual, offset, 1e-4, what);
+    }
+
+    private static void assertClose(double[] expected, float[] actual, int offset, double tolerance, String what) {
         double scale = 1;
         for (double e : expected) {
             scale = Math.max(scale, Math.abs(e));
@@ -239,7 +308,7 @@ class DecoderTest {
         for (int i = 0; i < expected.length; i++) {
             worst = Math.max(worst, Math.abs(expected[i] - actual[offset + i]));
         }
-        assertTrue(worst <= 1e-4 * scale, what + ": largest difference " + worst + " at scale " + scale);
+        assertTrue(worst <= tolerance * scale, what + ": largest difference " + worst + " at scale " + scale);
     }
 
     // the fused tensors the decoder runs on, read back element by element against the checkpoint's

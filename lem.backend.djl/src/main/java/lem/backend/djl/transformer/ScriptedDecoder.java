@@ -1,0 +1,402 @@
+package lem.backend.djl.transformer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The built-in decoder's forward pass written as one TorchScript method, so that a pass is one
+ * call into libtorch instead of one JNI call per operation: the pass's few hundred operations are
+ * dispatched by TorchScript's interpreter in C++. The same weights as {@link Decoder} (the
+ * {@link FusedLayout} tensors, passed as one list), the same arithmetic (fused qkv and gate/up
+ * projections, residual adds inside addmm, RMSNorm as the first half of LayerNorm([x, -x]), RoPE
+ * tables computed in double on the host), and attention by {@code scaled_dot_product_attention}
+ * (fused kernels on CUDA) over a cache of preallocated {@code [batch, kvHeads, capacity, headDim]}
+ * tensors per layer that each pass writes in place. Grouped-query attention folds the query heads
+ * that share a key head into that head's rows, as {@link Decoder} does, so keys are never copied.
+ *
+ * <p>The module is generated for the architecture and written as a TorchScript archive
+ * ({@link ScriptArchive}); its tensors (weights, cache, compute-dtype copies) stay in libtorch as
+ * {@link IValue}s. That is also what lets it compute in bfloat16, which DJL 0.35.1's NDArrays
+ * cannot hold: the weights are loaded in float32 and cast inside the module, and only float32
+ * logits come back. Padding queries see their own key only (a masked row is never empty, so no
+ * NaN); real queries never see padding.
+ */
+public final class ScriptedDecoder implements Forward {
+
+    /** libtorch's ScalarType numbers of the compute dtypes. */
+    private static final Map<DataType, Integer> SCALAR_TYPES = Map.of(DataType.FLOAT16, 5, DataType.FLOAT32, 6,
+            DataType.BFLOAT16, 15);
+
+    private final TransformerConfig config;
+    private final PtNDManager manager;
+    private final PtSymbolBlock module;
+    /** The weights in the order the module reads them, in the compute dtype. */
+    private final IValue weights;
+    /** Per row: multiply-adds of every projection of every layer (the LM head apart). */
+    private final long linearPerRow;
+    private final long lmHeadPerRow;
+
+    /**
+     * @param weights the fused weights in the dtype they were loaded in (float32 or float16); kept by
+     *                the caller, which may close them once this exists when {@code dtype} differs
+     * @param dtype   the compute dtype: float32, float16 or bfloat16
+     */
+    public ScriptedDecoder(TransformerConfig config, ModelWeights weights, NDManager manager, DataType dtype) {
+        Integer scalarType = SCALAR_TYPES.get(dtype);
+        if (scalarType == null) {
+            throw new IllegalArgumentException("no TorchScript step for compute dtype " + dtype);
+        }
+        this.config = config;
+        this.manager = (PtNDManager) manager;
+        Source source = new Source(config, weights);
+        this.linearPerRow = source.linearPerRow;
+        this.lmHeadPerRow = (long) config.vocabSize() * config.hiddenSize();
+        this.module = load(source.text());
+        List<NDArray> tables = rotaryTables(weights.lmHead().getDataType());
+        PtNDArray[] arrays = new PtNDArray[source.names.size()];
+        for (int i = 0; i < arrays.length; i++) {
+            String name = source.names.get(i);
+            arrays[i] = (PtNDArray) switch (name) {
+                case Source.COS -> tables.get(0);
+                case Source.SIN -> tables.get(1);
+                case Source.LM_HEAD -> weights.lmHead();
+                default -> weights.get(name);
+            };
+        }
+        IValue loaded = IValue.listFrom(arrays);
+        if (weights.lmHead().getDataType() == dtype) {
+            this.weights = loaded;
+        } else {
+            try (IValue type = IValue.from((long) scalarType)) {
+                this.weights = IValueUtils.runMethod(module, "prepare", loaded, type);
+            }
+            loaded.close();
+        }
+        tables.forEach(NDArray::close);
+    }
+
+    @Override
+    public TransformerConfig config() {
+        return config;
+    }
+
+    @Override
+    public NDArray forward(NDManager manager, long[][] tokenIds, int[][] positions, boolean[][] keyValid,
+            KvCache cache, OperationCount count) {
+        int batch = tokenIds.length;
+        int steps = tokenIds[0].length;
+        // the module writes the new keys and values at [past, past + steps) of the batch's cache list
+        int past = cache.length();
+        IValue held = reserve(cache, batch, past + steps);
+        int keys = past + steps;
+        boolean masked = steps > 1 || !Decoder.allValid(keyValid, keys);
+        List<AutoCloseable> inputs = new ArrayList<>();
+        try {
+            NDArray ids = track(inputs, manager.create(Decoder.flatten(tokenIds), new Shape(batch, steps)));
+            NDArray pos = track(inputs, manager.create(Decoder.flattenPositions(positions), new Shape(batch, steps)));
+            NDArray mask = masked ? track(inputs, mask(manager, keyValid, past, steps)) : ids;
+            IValue[] arguments = {weights, held, track(inputs, IValue.from((PtNDArray) ids)),
+                track(inputs, IValue.from((PtNDArray) pos)), track(inputs, IValue.from((PtNDArray) mask)),
+                track(inputs, IValue.from(masked)), track(inputs, IValue.from((long) past))};
+            IValue out = module.forward(arguments);
+            NDArray logits;
+            try {
+                logits = out.toTensor(this.manager);
+            } finally {
+                out.close();
+            }
+            cache.setLength(keys);
+            long rows = (long) batch * steps;
+            count.addLinear(2 * rows * linearPerRow + 2L * batch * lmHeadPerRow);
+            count.addAttention(2 * 2L * batch * config.heads() * steps * keys * config.headDim() * config.layers());
+            return logits;
+        } finally {
+            for (AutoCloseable input : inputs) {
+                try {
+                    input.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    private static <T extends AutoCloseable> T track(List<AutoCloseable> held, T value) {
+        held.add(value);
+        return value;
+    }
+
+    /**
+     * The batch's cache list, allocated at the first pass or grown (twice the room, held positions
+     * copied once) when {@code total} positions do not fit.
+     */
+    private IValue reserve(KvCache cache, int batch, int total) {
+        IValue held = (IValue) cache.state();
+        if (held != null && total <= cache.capacity()) {
+            return held;
+        }
+        int capacity = Math.max(total, held == null ? cache.initialCapacity() : 2 * cache.capacity());
+        IValue grown;
+        try (IValue rows = IValue.from((long) batch); IValue room = IValue.from((long) capacity);
+                IValue length = IValue.from((long) (held == null ? 0 : cache.length()))) {
+            grown = IValueUtils.runMethod(module, "resize", weights, held == null ? weights : held, rows, room, length);
+        }
+        cache.setState(grown, capacity);
+        return grown;
+    }
+
+    /**
+     * Which keys each query sees, {@code [B, 1, M, S]} booleans: a real query sees the real keys at
+     * or before its own position, a padding query its own key only. {@code M} is 1 for one new token
+     * (broadcast over the query heads); for {@code T} new tokens it is {@code group x T}, the folded
+     * query rows {@code j T + t} of the query heads sharing a key head.
+     */
+    private NDArray mask(NDManager manager, boolean[][] keyValid, int past, int steps) {
+        int batch = keyValid.length;
+        int keys = past + steps;
+        int group = config.heads() / config.kvHeads();
+        int rows = steps == 1 ? 1 : group * steps;
+        boolean[] visible = new boolean[batch * rows * keys];
+        for (int b = 0; b < batch; b++) {
+            for (int r = 0; r < rows; r++) {
+                int query = past + r % steps;
+                int base = (b * rows + r) * keys;
+                for (int s = 0; s < keys; s++) {
+                    visible[base + s] = s == query || s < query && keyValid[b][s];
+                }
+            }
+        }
+        return manager.create(visible, new Shape(batch, 1, rows, keys));
+    }
+
+    /** cos [c, c] and signed sin [-s, s] of every position, {@code [maxPositions, headDim]}, in {@code dtype}. */
+    private List<NDArray> rotaryTables(DataType dtype) {
+        if (config.family() == TransformerConfig.Family.GPT2) {
+            return List.of();
+        }
+        double[] inverse = Decoder.inverseFrequencies(config);
+        int d = config.headDim();
+        int positions = config.maxPositions();
+        float[] cos = new float[positions * d];
+        float[] sin = new float[positions * d];
+        for (int p = 0; p < positions; p++) {
+            Decoder.rotaryRow(inverse, p, cos, sin, p * d);
+        }
+        Shape shape = new Shape(positions, d);
+        return List.of(manager.create(cos, shape).toType(dtype, false), manager.create(sin, shape).toType(dtype, false));
+    }
+
+    private PtSymbolBlock load(String source) {
+        Path file = null;
+        try {
+            file = Files.createTempFile("lem-decoder-step", ".pt");
+            ScriptArchive.write(file, "Step", source, Map.of());
+            return JniUtils.loadModule(manager, file, true, new String[0], new String[0], false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the decoder's TorchScript step could not be written: " + e.getMessage(), e);
+        } finally {
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    file.toFile().deleteOnExit();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        weights.close();
+        module.close();
+    }
+
+    /** The TorchScript source of one forward pass for an architecture, and the weights it reads in order. */
+    private static final class Source {
+        static final String COS = "lem.rope.cos";
+        static final String SIN = "lem.rope.signed_sin";
+        static final String LM_HEAD = "lem.lm_head";
+
+        final List<String> names = new ArrayList<>();
+        private final Map<String, Integer> index = new HashMap<>();
+        private final TransformerConfig config;
+        private final ModelWeights weights;
+        private final StringBuilder body = new StringBuilder();
+        long linearPerRow;
+
+        Source(TransformerConfig config, ModelWeights weights) {
+            this.config = config;
+            this.weights = weights;
+            if (config.family() == TransformerConfig.Family.GPT2) {
+                gpt2();
+            } else {
+                llama();
+            }
+        }
+
+        /** {@code w[i]} of a weight, registering it. */
+        private String w(String name) {
+            return "w[" + index.computeIfAbsent(name, n -> {
+                names.add(n);
+                return names.size() - 1;
+            }) + "]";
+        }
+
+        /** {@code torch.linear} of a projection (its bias when the checkpoint has one), counted per row. */
+        private String linear(String x, String prefix) {
+            Shape shape = weights.get(prefix + ".weight").getShape();
+            linearPerRow += shape.get(0) * shape.get(1);
+            String bias = weights.optional(prefix + ".bias") == null ? "" : ", " + w(prefix + ".bias");
+            return "torch.linear(" + x + ", " + w(prefix + ".weight") + bias + ")";
+        }
+
+        /** {@code x + a W^T (+ b)} on rows: one addmm whose added input is the residual when there is no bias. */
+        private String residual(String x, String a, String prefix) {
+            if (weights.optional(prefix + ".bias") != null) {
+                return "torch.add(" + x + ", " + linear(a, prefix) + ")";
+            }
+            Shape shape = weights.get(prefix + ".weight").getShape();
+            linearPerRow += shape.get(0) * shape.get(1);
+            return "torch.addmm(" + x + ", " + a + ", torch.t(" + w(prefix + ".weight") + "))";
+        }
+
+        private void line(String text) {
+            body.append("    ").append(text).append('\n');
+        }
+
+        private void llama() {
+            int heads = config.heads();
+            int kv = config.kvHeads();
+            int inter = config.intermediateSize();
+            String zero = w(FusedLayout.RMS_ZERO_SHIFT);
+            line("x = torch.reshape(torch.embedding(" + w(WeightLayout.tokenEmbedding(config)) + ", ids), [n * t, "
+                    + config.hiddenSize() + "])");
+            line("cos = torch.unsqueeze(torch.embedding(" + w(COS) + ", pos), 2)");
+            line("sin = torch.unsqueeze(torch.embedding(" + w(SIN) + ", pos), 2)");
+            for (int layer = 0; layer < config.layers(); layer++) {
+                String p = "model.layers." + layer + ".";
+                line("h = self.norm(x, " + w(FusedLayout.mirrored(p + "input_layernorm.weight")) + ", " + zero + ")");
+                line("qkv = torch.reshape(" + linear("h", FusedLayout.qkv(layer)) + ", [n, t, " + (heads + 2 * kv)
+                        + ", " + config.headDim() + "])");
+                line("qk = self.rope(torch.slice(qkv, 2, 0, " + (heads + kv) + "), cos, sin)");
+                line("a = self.attend(torch.slice(qk, 2, 0, " + heads + "), torch.slice(qk, 2, " + heads + ", "
+                        + (heads + kv) + "), torch.slice(qkv, 2, " + (heads + kv) + ", " + (heads + 2 * kv) + "), cache["
+                        + 2 * layer + "], cache[" + (2 * layer + 1) + "], mask, masked, past, n, t)");
+                line("x = " + residual("x", "a", p + "self_attn.o_proj"));
+                line("h = self.norm(x, " + w(FusedLayout.mirrored(p + "post_attention_layernorm.weight")) + ", " + zero
+                        + ")");
+                line("gu = " + linear("h", FusedLayout.gateUp(layer)));
+                line("s = torch.mul(torch.silu(torch.slice(gu, 1, 0, " + inter + ")), torch.slice(gu, 1, " + inter
+                        + ", " + 2 * inter + "))");
+                line("x = " + residual("x", "s", p + "mlp.down_proj"));
+            }
+            line("last = torch.select(torch.reshape(x, [n, t, " + config.hiddenSize() + "]), 1, -1)");
+            line("logits = torch.linear(self.norm(last, " + w(FusedLayout.mirrored("model.norm.weight")) + ", " + zero
+                    + "), " + w(LM_HEAD) + ")");
+        }
+
+        private void gpt2() {
+            int heads = config.heads();
+            int h = config.hiddenSize();
+            line("x = torch.reshape(torch.add(torch.embedding(" + w("wte.weight") + ", ids), torch.embedding("
+                    + w("wpe.weight") + ", pos)), [n * t, " + h + "])");
+            for (int layer = 0; layer < config.layers(); layer++) {
+                String p = "h." + layer + ".";
+                line("h = " + layerNorm("x", p + "ln_1."));
+                line("qkv = torch.reshape(" + linear("h", p + "attn.c_attn") + ", [n, t, " + 3 * heads + ", "
+                        + config.headDim() + "])");
+                line("a = self.attend(torch.slice(qkv, 2, 0, " + heads + "), torch.slice(qkv, 2, " + heads + ", "
+                        + 2 * heads + "), torch.slice(qkv, 2, " + 2 * heads + ", " + 3 * heads + "), cache[" + 2 * layer
+                        + "], cache[" + (2 * layer + 1) + "], mask, masked, past, n, t)");
+                line("x = torch.add(x, " + linear("a", p + "attn.c_proj") + ")");
+                line("h = " + layerNorm("x", p + "ln_2."));
+                line("u = torch.gelu(" + linear("h", p + "mlp.c_fc") + ", approximate=\"tanh\")");
+                line("x = torch.add(x, " + linear("u", p + "mlp.c_proj") + ")");
+            }
+            line("last = torch.select(torch.reshape(x, [n, t, " + h + "]), 1, -1)");
+            line("logits = torch.linear(" + layerNorm("last", "ln_f.") + ", " + w(LM_HEAD) + ")");
+        }
+
+        private String layerNorm(String x, String prefix) {
+            return "torch.layer_norm(" + x + ", [" + config.hiddenSize() + "], " + w(prefix + "weight") + ", "
+                    + w(prefix + "bias") + ", " + eps() + ")";
+        }
+
+        private String eps() {
+            return String.format(Locale.ROOT, "%.10e", config.normEps());
+        }
+
+        String text() {
+            int h = config.hiddenSize();
+            int heads = config.heads();
+            int kv = config.kvHeads();
+            int d = config.headDim();
+            int group = heads / kv;
+            return "class Step(Module):\n"
+                    + "  __parameters__ = []\n"
+                    + "  __buffers__ = []\n"
+                    + "  training : bool\n"
+                    + "  def forward(self: __torch__.Step, w: List[Tensor], cache: List[Tensor], ids: Tensor,"
+                    + " pos: Tensor, mask: Tensor, masked: bool, past: int) -> Tensor:\n"
+                    + "    n = torch.size(ids, 0)\n"
+                    + "    t = torch.size(ids, 1)\n"
+                    + body
+                    + "    return torch.to(logits, 6)\n"
+                    // RMSNorm: the first half of LayerNorm([x, -x]) with the mirrored scale and a zero shift
+                    + "  def norm(self: __torch__.Step, x: Tensor, w: Tensor, b: Tensor) -> Tensor:\n"
+                    + "    y = torch.layer_norm(torch.cat([x, torch.neg(x)], -1), [" + 2 * h + "], w, b, " + eps() + ")\n"
+                    + "    return torch.slice(y, -1, 0, " + h + ")\n"
+                    // rotate-half RoPE: x cos + [x2, x1] [-sin, sin]
+                    + "  def rope(self: __torch__.Step, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:\n"
+                    + "    halves = torch.chunk(x, 2, -1)\n"
+                    + "    return torch.addcmul(torch.mul(x, cos), torch.cat([halves[1], halves[0]], -1), sin)\n"
+                    // q, k, v [n, t, heads, d] views; the new keys and values go into the cache in place; the query
+                    // heads sharing a key head are folded into its rows: [n, kv, group * t, d]
+                    + "  def attend(self: __torch__.Step, q: Tensor, k: Tensor, v: Tensor, kc: Tensor, vc: Tensor,"
+                    + " mask: Tensor, masked: bool, past: int, n: int, t: int) -> Tensor:\n"
+                    + "    end = past + t\n"
+                    + "    kw = torch.copy_(torch.slice(kc, 2, past, end), torch.transpose(k, 1, 2))\n"
+                    + "    vw = torch.copy_(torch.slice(vc, 2, past, end), torch.transpose(v, 1, 2))\n"
+                    + "    fq = torch.reshape(torch.transpose(q, 1, 2), [n, " + kv + ", " + group + " * t, " + d + "])\n"
+                    + "    keys = torch.slice(kc, 2, 0, end)\n"
+                    + "    values = torch.slice(vc, 2, 0, end)\n"
+                    + "    if masked:\n"
+                    + "      a = torch.scaled_dot_product_attention(fq, keys, values, mask, 0.0, False, scale=1.0)\n"
+                    + "    else:\n"
+                    + "      a = torch.scaled_dot_product_attention(fq, keys, values, None, 0.0, False, scale=1.0)\n"
+                    + "    a = torch.transpose(torch.reshape(a, [n, " + heads + ", t, " + d + "]), 1, 2)\n"
+                    + "    return torch.reshape(a, [n * t, " + heads * d + "])\n"
+                    + "  def resize(self: __torch__.Step, w: List[Tensor], cache: List[Tensor], n: int, capacity: int,"
+                    + " length: int) -> List[Tensor]:\n"
+                    + "    out = annotate(List[Tensor], [])\n"
+                    + "    for i in range(" + 2 * config.layers() + "):\n"
+                    + "      c = torch.new_zeros(w[0], [n, " + kv + ", capacity, " + d + "])\n"
+                    + "      if length > 0:\n"
+                    + "        cw = torch.copy_(torch.slice(c, 2, 0, length), torch.slice(cache[i], 2, 0, length))\n"
+                    + "      out.append(c)\n"
+                    + "    return out\n"
+                    + "  def prepare(self: __torch__.Step, w: List[Tensor], dtype: int) -> List[Tensor]:\n"
+                    + "    out = annotate(List[Tensor], [])\n"
+                    + "    for x in w:\n"
+                    + "      out.append(torch.contiguous(torch.to(x, dtype)))\n"
+                    + "    return out\n";
+        }
+    }
+}
