@@ -23,18 +23,26 @@ models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(gpt2-small "$here/tinyllama-1.1b.json" "$here/llama-3-8b.json")
 log="$OUT/bench.log"
 run_djl() { # precision model batches [java options]
-  timeout 240 "$JAVA" -Xmx64g -Dai.djl.offline=true -Dlem.djl.cache=/tmp/djl-cache ${4:-} -cp "$cp" \
+  timeout 300 "$JAVA" -Xmx64g -Dai.djl.offline=true -Dlem.djl.cache=/tmp/djl-cache ${4:-} -cp "$cp" \
     lem.backend.djl.GpuDecodeBenchmark cuda "$1" "$2" "$3" >> "$log" 2>&1
   echo "exit $?" | tee -a "$log"
 }
 # float32 first: its greedy tokens are the reference the float16 rows' first_tokens are read against
-echo "== djl gpt2-small float32" | tee -a "$log"
-run_djl float32 gpt2-small 1
-# env: PRECISIONS (default "float16 bfloat16"), PROFILE=0 to skip the profiled run
+if [ "${REFERENCE:-1}" = 1 ]; then
+  echo "== djl gpt2-small float32" | tee -a "$log"
+  run_djl float32 gpt2-small 1
+fi
+# env: PRECISIONS (default "float16 bfloat16"), DECODERS (default "scripted ndarray"; ndarray has no
+# bfloat16), GRAPH_OPTIMIZER (unset: libtorch's default; false: no TorchScript fusion), PROFILE=0 to skip
+# the profiled run
+graph=${GRAPH_OPTIMIZER:+-Dlem.bench.graph_optimizer=$GRAPH_OPTIMIZER}
 for model in "${models[@]}"; do
   for precision in ${PRECISIONS:-float16 bfloat16}; do
-    echo "== djl $model $precision" | tee -a "$log"
-    run_djl "$precision" "$model" 1,4,16
+    for decoder in ${DECODERS:-scripted ndarray}; do
+      [ "$decoder/$precision" != ndarray/bfloat16 ] || continue
+      echo "== djl $decoder $model $precision" | tee -a "$log"
+      run_djl "$precision" "$model" 1,4,16 "-Dlem.bench.decoder=$decoder $graph"
+    done
     echo "== hf-eager $model $precision" | tee -a "$log"
     timeout 240 python3 "$here/hf_eager_decode.py" "$model" "$precision" 1,4,16 >> "$log" 2>&1
     echo "exit $?" | tee -a "$log"
@@ -45,7 +53,7 @@ done
 # where a decode step's time goes: PyTorch's profiler over one gpt2-small batch (Chrome trace)
 if [ "${PROFILE:-1}" = 1 ]; then
   echo "== djl gpt2-small float16 profiled" | tee -a "$log"
-  run_djl float16 gpt2-small 1 "-Dlem.bench.profile=$OUT/gpt2-small-float16-trace.json"
+  run_djl float16 gpt2-small 1 "-Dlem.bench.profile=$OUT/gpt2-small-float16-trace.json -Dlem.bench.decoder=scripted"
   gzip -f "$OUT/gpt2-small-float16-trace.json" 2>/dev/null
 fi
 grep RESULT "$log" > "$OUT/results.txt"

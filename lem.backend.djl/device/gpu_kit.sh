@@ -21,9 +21,10 @@ tar czf "$kit/jdk.tgz" -C "$tmp" jdk
 for jar in $(tr ':' '\n' < lem.backend.djl/target/cp.txt); do
   case "$jar" in
     *pytorch-native-cpu*|*junit*|*opentest4j*|*apiguardian*|*felix*|*osgi*) ;;
+    *onnxruntime*.jar) cp "$jar" "$kit/cp/" && zip -q -d "$kit/cp/$(basename "$jar")" 'ai/onnxruntime/native/linux-aarch64/*' 'ai/onnxruntime/native/win-*' 'ai/onnxruntime/native/osx-*' ;;
     *tokenizers*) cp "$jar" "$kit/cp/" && zip -q -d "$kit/cp/$(basename "$jar")" 'native/lib/linux-aarch64/*' 'native/lib/win-*' 'native/lib/osx-*' ;;
     *.jar) cp "$jar" "$kit/cp/" ;;
-    *) (cd "$jar" && zip -q -r "$kit/cp/$(echo "$jar" | tr '/' '_').jar" .) ;;
+    *) [ ! -d "$jar" ] || (cd "$jar" && zip -q -r "$kit/cp/$(echo "$jar" | tr '/' '_').jar" .) ;;
   esac
 done
 (cd lem.backend.djl/target/classes && zip -q -r "$kit/cp/lem.backend.djl.jar" .)

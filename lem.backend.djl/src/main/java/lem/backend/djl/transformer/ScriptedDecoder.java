@@ -2,6 +2,7 @@ package lem.backend.djl.transformer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -24,12 +25,13 @@ import java.util.Map;
  * The built-in decoder's forward pass written as one TorchScript method, so that a pass is one
  * call into libtorch instead of one JNI call per operation: the pass's few hundred operations are
  * dispatched by TorchScript's interpreter in C++. The same weights as {@link Decoder} (the
- * {@link FusedLayout} tensors, passed as one list), the same arithmetic (fused qkv and gate/up
- * projections, residual adds inside addmm, RMSNorm as the first half of LayerNorm([x, -x]), RoPE
- * tables computed in double on the host), and attention by {@code scaled_dot_product_attention}
- * (fused kernels on CUDA) over a cache of preallocated {@code [batch, kvHeads, capacity, headDim]}
- * tensors per layer that each pass writes in place. Grouped-query attention folds the query heads
- * that share a key head into that head's rows, as {@link Decoder} does, so keys are never copied.
+ * {@link FusedLayout} tensors, passed as one list) and the same arithmetic up to rounding: fused
+ * qkv and gate/up projections, residual adds inside addmm, RoPE tables computed in double on the
+ * host; RMSNorm is {@code torch.rms_norm} (one kernel on CUDA), attention is
+ * {@code scaled_dot_product_attention} (fused kernels on CUDA) over a cache of one preallocated
+ * {@code [batch, 2, kvHeads, capacity, headDim]} tensor per layer (keys, values) into which each
+ * pass writes its new positions with one copy. Grouped-query attention folds the query heads that
+ * share a key head into that head's rows, as {@link Decoder} does, so keys are never copied.
  *
  * <p>The module is generated for the architecture and written as a TorchScript archive
  * ({@link ScriptArchive}); its tensors (weights, cache, compute-dtype copies) stay in libtorch as
@@ -43,6 +45,9 @@ public final class ScriptedDecoder implements Forward {
     /** libtorch's ScalarType numbers of the compute dtypes. */
     private static final Map<DataType, Integer> SCALAR_TYPES = Map.of(DataType.FLOAT16, 5, DataType.FLOAT32, 6,
             DataType.BFLOAT16, 15);
+
+    /** Added to the scores of keys a query must not see. */
+    private static final float MASKED = -30000f;
 
     private final TransformerConfig config;
     private final PtNDManager manager;
@@ -69,27 +74,39 @@ public final class ScriptedDecoder implements Forward {
         this.linearPerRow = source.linearPerRow;
         this.lmHeadPerRow = (long) config.vocabSize() * config.hiddenSize();
         this.module = load(source.text());
-        List<NDArray> tables = rotaryTables(weights.lmHead().getDataType());
+        DataType loaded = weights.lmHead().getDataType();
+        List<NDArray> made = new ArrayList<>(rotaryTables(loaded));
         PtNDArray[] arrays = new PtNDArray[source.names.size()];
         for (int i = 0; i < arrays.length; i++) {
             String name = source.names.get(i);
-            arrays[i] = (PtNDArray) switch (name) {
-                case Source.COS -> tables.get(0);
-                case Source.SIN -> tables.get(1);
+            NDArray array = switch (name) {
+                case Source.COS -> made.get(0);
+                case Source.SIN -> made.get(1);
+                case Source.ONES -> made.get(2);
+                case Source.ZEROS -> made.get(3);
                 case Source.LM_HEAD -> weights.lmHead();
-                default -> weights.get(name);
+                default -> name.startsWith(Source.SCALE) ? rmsScale(weights, name, made) : weights.get(name);
             };
+            arrays[i] = (PtNDArray) array;
         }
-        IValue loaded = IValue.listFrom(arrays);
-        if (weights.lmHead().getDataType() == dtype) {
-            this.weights = loaded;
+        IValue list = IValue.listFrom(arrays);
+        if (loaded == dtype) {
+            this.weights = list;
         } else {
             try (IValue type = IValue.from((long) scalarType)) {
-                this.weights = IValueUtils.runMethod(module, "prepare", loaded, type);
+                this.weights = IValueUtils.runMethod(module, "prepare", list, type);
             }
-            loaded.close();
+            list.close();
         }
-        tables.forEach(NDArray::close);
+        made.forEach(NDArray::close);
+    }
+
+    /** An RMSNorm scale: the first half of {@link FusedLayout}'s mirrored {@code [w, w]}, a view. */
+    private NDArray rmsScale(ModelWeights weights, String name, List<NDArray> made) {
+        NDArray mirrored = weights.get(FusedLayout.mirrored(name.substring(Source.SCALE.length())));
+        NDArray scale = mirrored.get(new NDIndex(":{}", config.hiddenSize()));
+        made.add(scale);
+        return scale;
     }
 
     @Override
@@ -111,7 +128,7 @@ public final class ScriptedDecoder implements Forward {
         try {
             NDArray ids = track(inputs, manager.create(Decoder.flatten(tokenIds), new Shape(batch, steps)));
             NDArray pos = track(inputs, manager.create(Decoder.flattenPositions(positions), new Shape(batch, steps)));
-            NDArray mask = masked ? track(inputs, mask(manager, keyValid, past, steps)) : ids;
+            NDArray mask = masked ? track(inputs, mask(manager, keyValid, past, steps)) : pos;
             IValue[] arguments = {weights, held, track(inputs, IValue.from((PtNDArray) ids)),
                 track(inputs, IValue.from((PtNDArray) pos)), track(inputs, IValue.from((PtNDArray) mask)),
                 track(inputs, IValue.from(masked)), track(inputs, IValue.from((long) past))};
@@ -163,30 +180,36 @@ public final class ScriptedDecoder implements Forward {
     }
 
     /**
-     * Which keys each query sees, {@code [B, 1, M, S]} booleans: a real query sees the real keys at
-     * or before its own position, a padding query its own key only. {@code M} is 1 for one new token
-     * (broadcast over the query heads); for {@code T} new tokens it is {@code group x T}, the folded
-     * query rows {@code j T + t} of the query heads sharing a key head.
+     * Which keys each query sees, {@code [B, 1, M, S]} float32, added to the scores: 0 where a real
+     * query sees a real key at or before its own position, or a padding query its own key only;
+     * {@value #MASKED} elsewhere (finite in float16; a softmax weight of 0). {@code M} is 1 for one
+     * new token (broadcast over the query heads); for {@code T} new tokens it is {@code group x T},
+     * the folded query rows {@code j T + t} of the query heads sharing a key head. The module casts
+     * it to the compute dtype once per pass: a boolean mask costs three more kernels per layer.
      */
     private NDArray mask(NDManager manager, boolean[][] keyValid, int past, int steps) {
         int batch = keyValid.length;
         int keys = past + steps;
         int group = config.heads() / config.kvHeads();
         int rows = steps == 1 ? 1 : group * steps;
-        boolean[] visible = new boolean[batch * rows * keys];
+        float[] bias = new float[batch * rows * keys];
         for (int b = 0; b < batch; b++) {
             for (int r = 0; r < rows; r++) {
                 int query = past + r % steps;
                 int base = (b * rows + r) * keys;
                 for (int s = 0; s < keys; s++) {
-                    visible[base + s] = s == query || s < query && keyValid[b][s];
+                    bias[base + s] = s == query || s < query && keyValid[b][s] ? 0f : MASKED;
                 }
             }
         }
-        return manager.create(visible, new Shape(batch, 1, rows, keys));
+        return manager.create(bias, new Shape(batch, 1, rows, keys));
     }
 
-    /** cos [c, c] and signed sin [-s, s] of every position, {@code [maxPositions, headDim]}, in {@code dtype}. */
+    /**
+     * cos [c, c] and signed sin [-s, s] of every position, {@code [maxPositions, headDim]}, then a
+     * row of ones and one of zeros {@code [headDim]} (RoPE's identity, for the value rows), in
+     * {@code dtype}; none for GPT-2.
+     */
     private List<NDArray> rotaryTables(DataType dtype) {
         if (config.family() == TransformerConfig.Family.GPT2) {
             return List.of();
@@ -200,7 +223,8 @@ public final class ScriptedDecoder implements Forward {
             Decoder.rotaryRow(inverse, p, cos, sin, p * d);
         }
         Shape shape = new Shape(positions, d);
-        return List.of(manager.create(cos, shape).toType(dtype, false), manager.create(sin, shape).toType(dtype, false));
+        return List.of(manager.create(cos, shape).toType(dtype, false), manager.create(sin, shape).toType(dtype, false),
+                manager.ones(new Shape(d), dtype), manager.zeros(new Shape(d), dtype));
     }
 
     private PtSymbolBlock load(String source) {
@@ -232,7 +256,11 @@ public final class ScriptedDecoder implements Forward {
     private static final class Source {
         static final String COS = "lem.rope.cos";
         static final String SIN = "lem.rope.signed_sin";
+        static final String ONES = "lem.rope.ones";
+        static final String ZEROS = "lem.rope.zeros";
         static final String LM_HEAD = "lem.lm_head";
+        /** Prefix of an RMSNorm scale: the checkpoint's norm weight name follows. */
+        static final String SCALE = "lem.rms_scale:";
 
         final List<String> names = new ArrayList<>();
         private final Map<String, Integer> index = new HashMap<>();
@@ -244,6 +272,8 @@ public final class ScriptedDecoder implements Forward {
         Source(TransformerConfig config, ModelWeights weights) {
             this.config = config;
             this.weights = weights;
+            // w[0], whose dtype and device the cache and the mask take
+            w(WeightLayout.tokenEmbedding(config));
             if (config.family() == TransformerConfig.Family.GPT2) {
                 gpt2();
             } else {
@@ -277,39 +307,50 @@ public final class ScriptedDecoder implements Forward {
             return "torch.addmm(" + x + ", " + a + ", torch.t(" + w(prefix + ".weight") + "))";
         }
 
+        private String rmsNorm(String x, String normWeight) {
+            return "torch.rms_norm(" + x + ", [" + config.hiddenSize() + "], " + w(SCALE + normWeight) + ", " + eps()
+                    + ")";
+        }
+
         private void line(String text) {
             body.append("    ").append(text).append('\n');
         }
 
+        /**
+         * The projection's rows {@code [n, t, heads + 2 kvHeads, d]} are rotated in one go: seen as
+         * {@code [n, t, group + 2, kvHeads, d]}, the first {@code group + 1} rows (queries, keys) by
+         * the position's tables, the last (values) by the identity (cos 1, sin 0: exact); keys and
+         * values are then one slice, written into the cache by one copy.
+         */
         private void llama() {
             int heads = config.heads();
             int kv = config.kvHeads();
+            int d = config.headDim();
+            int group = heads / kv;
             int inter = config.intermediateSize();
-            String zero = w(FusedLayout.RMS_ZERO_SHIFT);
             line("x = torch.reshape(torch.embedding(" + w(WeightLayout.tokenEmbedding(config)) + ", ids), [n * t, "
                     + config.hiddenSize() + "])");
-            line("cos = torch.unsqueeze(torch.embedding(" + w(COS) + ", pos), 2)");
-            line("sin = torch.unsqueeze(torch.embedding(" + w(SIN) + ", pos), 2)");
+            for (String[] table : new String[][] {{"cos", COS, ONES}, {"sin", SIN, ZEROS}}) {
+                line(table[0] + " = torch.unsqueeze(torch.embedding(" + w(table[1]) + ", pos), 2)");
+                line(table[0] + " = torch.unsqueeze(torch.cat([torch.expand(" + table[0] + ", [n, t, " + (group + 1)
+                        + ", " + d + "]), torch.expand(" + w(table[2]) + ", [n, t, 1, " + d + "])], 2), 3)");
+            }
             for (int layer = 0; layer < config.layers(); layer++) {
                 String p = "model.layers." + layer + ".";
-                line("h = self.norm(x, " + w(FusedLayout.mirrored(p + "input_layernorm.weight")) + ", " + zero + ")");
-                line("qkv = torch.reshape(" + linear("h", FusedLayout.qkv(layer)) + ", [n, t, " + (heads + 2 * kv)
-                        + ", " + config.headDim() + "])");
-                line("qk = self.rope(torch.slice(qkv, 2, 0, " + (heads + kv) + "), cos, sin)");
-                line("a = self.attend(torch.slice(qk, 2, 0, " + heads + "), torch.slice(qk, 2, " + heads + ", "
-                        + (heads + kv) + "), torch.slice(qkv, 2, " + (heads + kv) + ", " + (heads + 2 * kv) + "), cache["
-                        + 2 * layer + "], cache[" + (2 * layer + 1) + "], mask, masked, past, n, t)");
+                line("h = " + rmsNorm("x", p + "input_layernorm.weight"));
+                line("qkv = torch.reshape(" + linear("h", FusedLayout.qkv(layer)) + ", [n, t, " + (group + 2) + ", "
+                        + kv + ", " + d + "])");
+                line("qkv = torch.reshape(self.rope(qkv, cos, sin), [n, t, " + (heads + 2 * kv) + ", " + d + "])");
+                line("a = self.attend(qkv, cache[" + layer + "], mask, masked, past, n, t)");
                 line("x = " + residual("x", "a", p + "self_attn.o_proj"));
-                line("h = self.norm(x, " + w(FusedLayout.mirrored(p + "post_attention_layernorm.weight")) + ", " + zero
-                        + ")");
+                line("h = " + rmsNorm("x", p + "post_attention_layernorm.weight"));
                 line("gu = " + linear("h", FusedLayout.gateUp(layer)));
                 line("s = torch.mul(torch.silu(torch.slice(gu, 1, 0, " + inter + ")), torch.slice(gu, 1, " + inter
                         + ", " + 2 * inter + "))");
                 line("x = " + residual("x", "s", p + "mlp.down_proj"));
             }
             line("last = torch.select(torch.reshape(x, [n, t, " + config.hiddenSize() + "]), 1, -1)");
-            line("logits = torch.linear(self.norm(last, " + w(FusedLayout.mirrored("model.norm.weight")) + ", " + zero
-                    + "), " + w(LM_HEAD) + ")");
+            line("logits = torch.linear(" + rmsNorm("last", "model.norm.weight") + ", " + w(LM_HEAD) + ")");
         }
 
         private void gpt2() {
@@ -322,9 +363,7 @@ public final class ScriptedDecoder implements Forward {
                 line("h = " + layerNorm("x", p + "ln_1."));
                 line("qkv = torch.reshape(" + linear("h", p + "attn.c_attn") + ", [n, t, " + 3 * heads + ", "
                         + config.headDim() + "])");
-                line("a = self.attend(torch.slice(qkv, 2, 0, " + heads + "), torch.slice(qkv, 2, " + heads + ", "
-                        + 2 * heads + "), torch.slice(qkv, 2, " + 2 * heads + ", " + 3 * heads + "), cache[" + 2 * layer
-                        + "], cache[" + (2 * layer + 1) + "], mask, masked, past, n, t)");
+                line("a = self.attend(qkv, cache[" + layer + "], mask, masked, past, n, t)");
                 line("x = torch.add(x, " + linear("a", p + "attn.c_proj") + ")");
                 line("h = " + layerNorm("x", p + "ln_2."));
                 line("u = torch.gelu(" + linear("h", p + "mlp.c_fc") + ", approximate=\"tanh\")");
@@ -344,7 +383,6 @@ public final class ScriptedDecoder implements Forward {
         }
 
         String text() {
-            int h = config.hiddenSize();
             int heads = config.heads();
             int kv = config.kvHeads();
             int d = config.headDim();
@@ -357,39 +395,41 @@ public final class ScriptedDecoder implements Forward {
                     + " pos: Tensor, mask: Tensor, masked: bool, past: int) -> Tensor:\n"
                     + "    n = torch.size(ids, 0)\n"
                     + "    t = torch.size(ids, 1)\n"
+                    // the additive mask in the compute dtype, once per pass
+                    + "    if masked:\n"
+                    + "      mask = torch.to(mask, w[0])\n"
                     + body
                     + "    return torch.to(logits, 6)\n"
-                    // RMSNorm: the first half of LayerNorm([x, -x]) with the mirrored scale and a zero shift
-                    + "  def norm(self: __torch__.Step, x: Tensor, w: Tensor, b: Tensor) -> Tensor:\n"
-                    + "    y = torch.layer_norm(torch.cat([x, torch.neg(x)], -1), [" + 2 * h + "], w, b, " + eps() + ")\n"
-                    + "    return torch.slice(y, -1, 0, " + h + ")\n"
                     // rotate-half RoPE: x cos + [x2, x1] [-sin, sin]
                     + "  def rope(self: __torch__.Step, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:\n"
                     + "    halves = torch.chunk(x, 2, -1)\n"
                     + "    return torch.addcmul(torch.mul(x, cos), torch.cat([halves[1], halves[0]], -1), sin)\n"
-                    // q, k, v [n, t, heads, d] views; the new keys and values go into the cache in place; the query
-                    // heads sharing a key head are folded into its rows: [n, kv, group * t, d]
-                    + "  def attend(self: __torch__.Step, q: Tensor, k: Tensor, v: Tensor, kc: Tensor, vc: Tensor,"
-                    + " mask: Tensor, masked: bool, past: int, n: int, t: int) -> Tensor:\n"
+                    // qkv [n, t, heads + 2 kv, d]; the new keys and values go into the layer's cache [n, 2, kv,
+                    // capacity, d] in place, one copy; the query heads sharing a key head are folded into its rows
+                    // [n, kv, group * t, d]; returns [n * t, heads * d]
+                    + "  def attend(self: __torch__.Step, qkv: Tensor, c: Tensor, mask: Tensor, masked: bool,"
+                    + " past: int, n: int, t: int) -> Tensor:\n"
                     + "    end = past + t\n"
-                    + "    kw = torch.copy_(torch.slice(kc, 2, past, end), torch.transpose(k, 1, 2))\n"
-                    + "    vw = torch.copy_(torch.slice(vc, 2, past, end), torch.transpose(v, 1, 2))\n"
-                    + "    fq = torch.reshape(torch.transpose(q, 1, 2), [n, " + kv + ", " + group + " * t, " + d + "])\n"
-                    + "    keys = torch.slice(kc, 2, 0, end)\n"
-                    + "    values = torch.slice(vc, 2, 0, end)\n"
+                    + "    kv = torch.reshape(torch.slice(qkv, 2, " + heads + ", " + (heads + 2 * kv) + "), [n, t, 2, "
+                    + kv + ", " + d + "])\n"
+                    + "    written = torch.copy_(torch.slice(c, 3, past, end), torch.permute(kv, [0, 2, 3, 1, 4]))\n"
+                    + "    q = torch.reshape(torch.transpose(torch.slice(qkv, 2, 0, " + heads + "), 1, 2), [n, " + kv
+                    + ", " + group + " * t, " + d + "])\n"
+                    + "    keys = torch.slice(torch.select(c, 1, 0), 2, 0, end)\n"
+                    + "    values = torch.slice(torch.select(c, 1, 1), 2, 0, end)\n"
                     + "    if masked:\n"
-                    + "      a = torch.scaled_dot_product_attention(fq, keys, values, mask, 0.0, False, scale=1.0)\n"
+                    + "      a = torch.scaled_dot_product_attention(q, keys, values, mask, 0.0, False, scale=1.0)\n"
                     + "    else:\n"
-                    + "      a = torch.scaled_dot_product_attention(fq, keys, values, None, 0.0, False, scale=1.0)\n"
+                    + "      a = torch.scaled_dot_product_attention(q, keys, values, None, 0.0, False, scale=1.0)\n"
                     + "    a = torch.transpose(torch.reshape(a, [n, " + heads + ", t, " + d + "]), 1, 2)\n"
                     + "    return torch.reshape(a, [n * t, " + heads * d + "])\n"
                     + "  def resize(self: __torch__.Step, w: List[Tensor], cache: List[Tensor], n: int, capacity: int,"
                     + " length: int) -> List[Tensor]:\n"
                     + "    out = annotate(List[Tensor], [])\n"
-                    + "    for i in range(" + 2 * config.layers() + "):\n"
-                    + "      c = torch.new_zeros(w[0], [n, " + kv + ", capacity, " + d + "])\n"
+                    + "    for i in range(" + config.layers() + "):\n"
+                    + "      c = torch.new_zeros(w[0], [n, 2, " + kv + ", capacity, " + d + "])\n"
                     + "      if length > 0:\n"
-                    + "        cw = torch.copy_(torch.slice(c, 2, 0, length), torch.slice(cache[i], 2, 0, length))\n"
+                    + "        cw = torch.copy_(torch.slice(c, 3, 0, length), torch.slice(cache[i], 3, 0, length))\n"
                     + "      out.append(c)\n"
                     + "    return out\n"
                     + "  def prepare(self: __torch__.Step, w: List[Tensor], dtype: int) -> List[Tensor]:\n"
