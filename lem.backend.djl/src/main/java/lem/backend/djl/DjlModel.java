@@ -471,11 +471,8 @@ final class DjlModel implements LoadedModel, SequenceScorer {
         if (closed) {
             throw new BackendException("the model " + description.name() + " is closed");
         }
-        if (decoder == null) {
-            throw new BackendException("scoring token sequences is not supported for " + description.name()
-                    + ": only DJL's PyTorch decoders (built-in or TorchScript) score, not another engine's");
-        }
-        return new SequenceScoring(decoder, manager).logProbabilities(sequences);
+        // the same passes generation runs: the DJL decoder's or the other engine's (ONNX Runtime)
+        return new SequenceScoring(config, forwards).logProbabilities(sequences);
     }
 
     @Override

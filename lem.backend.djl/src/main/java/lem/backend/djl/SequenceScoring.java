@@ -1,36 +1,38 @@
 package lem.backend.djl;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.IntFunction;
 import lem.api.backend.BackendException;
-import lem.backend.djl.transformer.Forward;
-import lem.backend.djl.transformer.KvCache;
+import lem.backend.djl.transformer.BatchForward;
 import lem.backend.djl.transformer.OperationCount;
 import lem.backend.djl.transformer.TransformerConfig;
 
 /**
  * Log-probabilities of token sequences under a decoder's raw next-token distribution, for
- * perplexity. Sequences of similar length run together as the rows of a left-padded batch; each
- * pass feeds one more position of every row through the KV cache, and the logits it returns are
- * the distribution over the next position. Log-softmax is taken on the host in double precision.
+ * perplexity, on any engine that runs a {@link BatchForward} (the DJL decoder, TorchScript, ONNX
+ * Runtime): the engine supplies logits, this class does the arithmetic. Sequences of similar
+ * length run together as the rows of a left-padded batch; each pass feeds one more position of
+ * every row through the engine's KV cache, and the logits of that position (the last of the pass)
+ * are the distribution over the next token. Log-softmax is taken on the host in double precision.
  */
 final class SequenceScoring {
 
     /** Rows scored together: enough to keep a CPU busy, few enough that padding stays short. */
     static final int ROWS_PER_BATCH = 8;
 
-    private final Forward decoder;
-    private final NDManager manager;
     private final TransformerConfig config;
+    private final IntFunction<BatchForward> forwards;
 
-    SequenceScoring(Forward decoder, NDManager manager) {
-        this.decoder = decoder;
-        this.manager = manager;
-        this.config = decoder.config();
+    /**
+     * @param config   the vocabulary and positions the sequences are checked against
+     * @param forwards starts one batch's passes (with an empty cache), given the positions the batch reaches
+     */
+    SequenceScoring(TransformerConfig config, IntFunction<BatchForward> forwards) {
+        this.config = config;
+        this.forwards = forwards;
     }
 
     List<double[]> logProbabilities(List<int[]> sequences) throws BackendException {
@@ -86,7 +88,7 @@ final class SequenceScoring {
         long[][] ids = new long[count][1];
         int[][] positions = new int[count][1];
         OperationCount unused = new OperationCount();
-        try (DjlClassLoaderScope scope = DjlClassLoaderScope.enter(); KvCache cache = new KvCache(config.layers())) {
+        try (DjlClassLoaderScope scope = DjlClassLoaderScope.enter(); BatchForward forward = forwards.apply(longest)) {
             for (int t = 0; t < longest - 1; t++) {
                 for (int b = 0; b < count; b++) {
                     boolean real = t >= padding[b];
@@ -94,13 +96,7 @@ final class SequenceScoring {
                     positions[b][0] = real ? t - padding[b] : 0;
                     keyValid[b][t] = real;
                 }
-                float[] logits;
-                NDArray array = decoder.forward(manager, ids, positions, keyValid, cache, unused);
-                try {
-                    logits = array.toFloatArray();
-                } finally {
-                    array.close();
-                }
+                float[] logits = forward.forward(ids, positions, keyValid, unused);
                 for (int b = 0; b < count; b++) {
                     if (t >= padding[b]) {
                         int target = rows.get(b)[t + 1 - padding[b]];

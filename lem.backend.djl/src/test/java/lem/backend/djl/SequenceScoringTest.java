@@ -111,7 +111,7 @@ class SequenceScoringTest {
         return new LoadedModelScorer((DjlModel) backend.open(Fixtures.local(folder), Fixtures.batches(1)));
     }
 
-    private static double logSoftmax(double[] logits, int target) {
+    static double logSoftmax(double[] logits, int target) {
         double max = Arrays.stream(logits).max().orElseThrow();
         double sum = 0;
         for (double l : logits) {
