@@ -21,6 +21,8 @@ public final class KvCache implements AutoCloseable {
     private final int initialCapacity;
     private int capacity;
     private int length;
+    /** What another forward keeps for this batch instead of the arrays (see {@link #attach}); null if none. */
+    private AutoCloseable attached;
 
     /** A cache that starts with room for 64 positions and grows as needed. */
     public KvCache(int layers) {
@@ -116,8 +118,40 @@ public final class KvCache implements AutoCloseable {
         this.length = length;
     }
 
+    /**
+     * Ties state that a forward keeps for this batch outside the arrays (a TorchScript module's
+     * present keys and values, or the sequence so far) to this cache: it is closed when the cache
+     * is closed (when the batch ends), or when another state replaces it.
+     */
+    public void attach(AutoCloseable state) {
+        AutoCloseable previous = attached;
+        attached = state;
+        if (previous != null && previous != state) {
+            closeState(previous);
+        }
+    }
+
+    /** The state last {@link #attach attached}; null before that and after {@link #close}. */
+    public AutoCloseable attached() {
+        return attached;
+    }
+
+    private static void closeState(AutoCloseable state) {
+        try {
+            state.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the state a forward kept for its batch failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
+        if (attached != null) {
+            AutoCloseable state = attached;
+            attached = null;
+            closeState(state);
+        }
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] != null) {
                 keys[i].close();
