@@ -21,8 +21,8 @@ public final class KvCache implements AutoCloseable {
     private final int initialCapacity;
     private int capacity;
     private int length;
-    /** Native state a forward keeps for the batch instead of the arrays (a TorchScript step's cache); or null. */
-    private AutoCloseable state;
+    /** What another forward keeps for this batch instead of the arrays (see {@link #attach}); null if none. */
+    private AutoCloseable attached;
 
     /** A cache that starts with room for 64 positions and grows as needed. */
     public KvCache(int layers) {
@@ -123,31 +123,45 @@ public final class KvCache implements AutoCloseable {
         return initialCapacity;
     }
 
-    /** The native state a forward keeps for this batch in place of the arrays, or null before its first pass. */
-    AutoCloseable state() {
-        return state;
-    }
-
-    /** Replaces the native state (closing the previous one) that now has room for {@code capacity} positions. */
-    void setState(AutoCloseable state, int capacity) {
-        closeState();
-        this.state = state;
+    /** Records the room of the attached state (a scripted decoder's cache tensors), which it allocates itself. */
+    void setCapacity(int capacity) {
         this.capacity = capacity;
     }
 
-    private void closeState() {
-        if (state != null) {
-            try {
-                state.close();
-            } catch (Exception e) {
-                throw new IllegalStateException("the cache's native state could not be freed: " + e.getMessage(), e);
-            }
-            state = null;
+    /**
+     * Ties state that a forward keeps for this batch outside the arrays (a TorchScript module's
+     * present keys and values, or the sequence so far) to this cache: it is closed when the cache
+     * is closed (when the batch ends), or when another state replaces it.
+     */
+    public void attach(AutoCloseable state) {
+        AutoCloseable previous = attached;
+        attached = state;
+        if (previous != null && previous != state) {
+            closeState(previous);
+        }
+    }
+
+    /** The state last {@link #attach attached}; null before that and after {@link #close}. */
+    public AutoCloseable attached() {
+        return attached;
+    }
+
+    private static void closeState(AutoCloseable state) {
+        try {
+            state.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the state a forward kept for its batch failed: "
+                    + e.getMessage(), e);
         }
     }
 
     @Override
     public void close() {
+        if (attached != null) {
+            AutoCloseable state = attached;
+            attached = null;
+            closeState(state);
+        }
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] != null) {
                 keys[i].close();
@@ -156,7 +170,6 @@ public final class KvCache implements AutoCloseable {
                 values[i] = null;
             }
         }
-        closeState();
         length = 0;
         capacity = 0;
     }

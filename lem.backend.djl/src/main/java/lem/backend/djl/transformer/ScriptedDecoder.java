@@ -165,7 +165,7 @@ public final class ScriptedDecoder implements Forward {
      * copied once) when {@code total} positions do not fit.
      */
     private IValue reserve(KvCache cache, int batch, int total) {
-        IValue held = (IValue) cache.state();
+        IValue held = (IValue) cache.attached();
         if (held != null && total <= cache.capacity()) {
             return held;
         }
@@ -175,7 +175,8 @@ public final class ScriptedDecoder implements Forward {
                 IValue length = IValue.from((long) (held == null ? 0 : cache.length()))) {
             grown = IValueUtils.runMethod(module, "resize", weights, held == null ? weights : held, rows, room, length);
         }
-        cache.setState(grown, capacity);
+        cache.attach(grown);
+        cache.setCapacity(capacity);
         return grown;
     }
 
