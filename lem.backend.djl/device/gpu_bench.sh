@@ -34,7 +34,7 @@ if [ "${REFERENCE:-1}" = 1 ]; then
 fi
 # env: PRECISIONS (default "float16 bfloat16"), DECODERS (default "scripted ndarray"; ndarray has no
 # bfloat16), GRAPH_OPTIMIZER (unset: libtorch's default; false: no TorchScript fusion), PROFILE=0 to skip
-# the profiled run
+# the profiled run, HF=0 to skip Hugging Face
 graph=${GRAPH_OPTIMIZER:+-Dlem.bench.graph_optimizer=$GRAPH_OPTIMIZER}
 for model in "${models[@]}"; do
   for precision in ${PRECISIONS:-float16 bfloat16}; do
@@ -43,9 +43,11 @@ for model in "${models[@]}"; do
       echo "== djl $decoder $model $precision" | tee -a "$log"
       run_djl "$precision" "$model" 1,4,16 "-Dlem.bench.decoder=$decoder $graph"
     done
-    echo "== hf-eager $model $precision" | tee -a "$log"
-    timeout 240 python3 "$here/hf_eager_decode.py" "$model" "$precision" 1,4,16 >> "$log" 2>&1
-    echo "exit $?" | tee -a "$log"
+    if [ "${HF:-1}" = 1 ]; then
+      echo "== hf-eager $model $precision" | tee -a "$log"
+      timeout 240 python3 "$here/hf_eager_decode.py" "$model" "$precision" 1,4,16 >> "$log" 2>&1
+      echo "exit $?" | tee -a "$log"
+    fi
     grep RESULT "$log" > "$OUT/results.txt"
     tail -3 "$log"
   done

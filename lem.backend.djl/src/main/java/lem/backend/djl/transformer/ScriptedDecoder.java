@@ -84,8 +84,8 @@ public final class ScriptedDecoder implements Forward {
                 case Source.SIN -> made.get(1);
                 case Source.ONES -> made.get(2);
                 case Source.ZEROS -> made.get(3);
-                case Source.LM_HEAD -> weights.lmHead();
-                default -> name.startsWith(Source.SCALE) ? rmsScale(weights, name, made) : weights.get(name);
+                default -> name.startsWith(Source.SCALE) ? rmsScale(weights, name, made)
+                        : name.startsWith(Source.TRANSPOSED) ? transposed(weights, name, made) : weights.get(name);
             };
             arrays[i] = (PtNDArray) array;
         }
@@ -107,6 +107,14 @@ public final class ScriptedDecoder implements Forward {
         NDArray scale = mirrored.get(new NDIndex(":{}", config.hiddenSize()));
         made.add(scale);
         return scale;
+    }
+
+    /** A projection's {@code W^T [in, out]}, a view, so that the pass calls addmm without a transpose op. */
+    private static NDArray transposed(ModelWeights weights, String name, List<NDArray> made) {
+        String weight = name.substring(Source.TRANSPOSED.length());
+        NDArray view = (weight.equals(Source.LM_HEAD) ? weights.lmHead() : weights.get(weight)).transpose();
+        made.add(view);
+        return view;
     }
 
     @Override
@@ -262,6 +270,8 @@ public final class ScriptedDecoder implements Forward {
         static final String LM_HEAD = "lem.lm_head";
         /** Prefix of an RMSNorm scale: the checkpoint's norm weight name follows. */
         static final String SCALE = "lem.rms_scale:";
+        /** Prefix of a projection's transposed weight: the weight's name follows. */
+        static final String TRANSPOSED = "lem.transposed:";
 
         final List<String> names = new ArrayList<>();
         private final Map<String, Integer> index = new HashMap<>();
@@ -290,12 +300,20 @@ public final class ScriptedDecoder implements Forward {
             }) + "]";
         }
 
-        /** {@code torch.linear} of a projection (its bias when the checkpoint has one), counted per row. */
+        /**
+         * {@code x W^T (+ b)} of a projection on rows {@code x [rows, in]} (its bias when the checkpoint
+         * has one), counted per row: one mm or addmm on the transposed view, no other op.
+         */
         private String linear(String x, String prefix) {
+            String bias = weights.optional(prefix + ".bias") == null ? null : w(prefix + ".bias");
+            return bias == null ? "torch.mm(" + x + ", " + transposed(prefix) + ")"
+                    : "torch.addmm(" + bias + ", " + x + ", " + transposed(prefix) + ")";
+        }
+
+        private String transposed(String prefix) {
             Shape shape = weights.get(prefix + ".weight").getShape();
             linearPerRow += shape.get(0) * shape.get(1);
-            String bias = weights.optional(prefix + ".bias") == null ? "" : ", " + w(prefix + ".bias");
-            return "torch.linear(" + x + ", " + w(prefix + ".weight") + bias + ")";
+            return w(TRANSPOSED + prefix + ".weight");
         }
 
         /** {@code x + a W^T (+ b)} on rows: one addmm whose added input is the residual when there is no bias. */
@@ -303,9 +321,7 @@ public final class ScriptedDecoder implements Forward {
             if (weights.optional(prefix + ".bias") != null) {
                 return "torch.add(" + x + ", " + linear(a, prefix) + ")";
             }
-            Shape shape = weights.get(prefix + ".weight").getShape();
-            linearPerRow += shape.get(0) * shape.get(1);
-            return "torch.addmm(" + x + ", " + a + ", torch.t(" + w(prefix + ".weight") + "))";
+            return "torch.addmm(" + x + ", " + a + ", " + transposed(prefix) + ")";
         }
 
         private String rmsNorm(String x, String normWeight) {
@@ -351,7 +367,7 @@ public final class ScriptedDecoder implements Forward {
                 line("x = " + residual("x", "s", p + "mlp.down_proj"));
             }
             line("last = torch.select(torch.reshape(x, [n, t, " + config.hiddenSize() + "]), 1, -1)");
-            line("logits = torch.linear(" + rmsNorm("last", "model.norm.weight") + ", " + w(LM_HEAD) + ")");
+            line("logits = torch.mm(" + rmsNorm("last", "model.norm.weight") + ", " + w(TRANSPOSED + LM_HEAD) + ")");
         }
 
         private void gpt2() {
@@ -371,7 +387,7 @@ public final class ScriptedDecoder implements Forward {
                 line("x = torch.add(x, " + linear("u", p + "mlp.c_proj") + ")");
             }
             line("last = torch.select(torch.reshape(x, [n, t, " + h + "]), 1, -1)");
-            line("logits = torch.linear(" + layerNorm("last", "ln_f.") + ", " + w(LM_HEAD) + ")");
+            line("logits = torch.mm(" + layerNorm("last", "ln_f.") + ", " + w(TRANSPOSED + LM_HEAD) + ")");
         }
 
         private String layerNorm(String x, String prefix) {
@@ -436,7 +452,8 @@ public final class ScriptedDecoder implements Forward {
                     + "  def prepare(self: __torch__.Step, w: List[Tensor], dtype: int) -> List[Tensor]:\n"
                     + "    out = annotate(List[Tensor], [])\n"
                     + "    for x in w:\n"
-                    + "      out.append(torch.contiguous(torch.to(x, dtype)))\n"
+                    // same strides: a transposed weight stays a transposed layout
+                    + "      out.append(torch.to(x, dtype))\n"
                     + "    return out\n";
         }
     }
