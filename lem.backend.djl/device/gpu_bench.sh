@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Decode ms per step on the GPU machine, in one device call: lem's DJL backend (float16, bfloat16)
-# against Hugging Face transformers eager (float16, bfloat16) for gpt2-small, a TinyLlama-1.1B
+# Decode ms per step on the GPU machine, in one device call: lem's DJL backend (its scripted and
+# ndarray decoders in float16, the scripted one in bfloat16) against Hugging Face transformers eager (float16, bfloat16) for gpt2-small, a TinyLlama-1.1B
 # and a Llama-3-8B config (random weights, no download), batch 1, 4 and 16, 32 prompt tokens and
 # 32 new tokens. Run with the kit from gpu_kit.sh carried (KIT, default .device/djl):
 #   KIT=.device/djl .device/djl/device/gpu_bench.sh [model ...]   (default: all three)
@@ -33,15 +33,13 @@ if [ "${REFERENCE:-1}" = 1 ]; then
   run_djl float32 gpt2-small 1
 fi
 # env: PRECISIONS (default "float16 bfloat16"), DECODERS (default "scripted ndarray"; ndarray has no
-# bfloat16), GRAPH_OPTIMIZER (unset: libtorch's default; false: no TorchScript fusion), PROFILE=0 to skip
-# the profiled run, HF=0 to skip Hugging Face
-graph=${GRAPH_OPTIMIZER:+-Dlem.bench.graph_optimizer=$GRAPH_OPTIMIZER}
+# bfloat16), PROFILE=0 to skip the profiled run, HF=0 to skip Hugging Face
 for model in "${models[@]}"; do
   for precision in ${PRECISIONS:-float16 bfloat16}; do
     for decoder in ${DECODERS:-scripted ndarray}; do
       [ "$decoder/$precision" != ndarray/bfloat16 ] || continue
       echo "== djl $decoder $model $precision" | tee -a "$log"
-      run_djl "$precision" "$model" 1,4,16 "-Dlem.bench.decoder=$decoder $graph"
+      run_djl "$precision" "$model" 1,4,16 "-Dlem.bench.decoder=$decoder"
     done
     if [ "${HF:-1}" = 1 ]; then
       echo "== hf-eager $model $precision" | tee -a "$log"

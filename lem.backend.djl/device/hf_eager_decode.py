@@ -5,7 +5,7 @@ Random weights from a config (no download): gpt2-small is GPT2Config(), the othe
 A hand-written loop, as lem's: one prefill pass, then one pass per new token with the model's KV
 cache; greedy; each step's token ids are copied to the host (the synchronisation), as lem copies
 its logits. Same shapes as GpuDecodeBenchmark: batch x 32 prompt tokens, 32 new tokens, one
-warm-up batch, median of 3. Prints one RESULT line per batch size.
+warm-up batch, median of 5. Prints one RESULT line per batch size.
 
   python3 hf_eager_decode.py <gpt2-small|config.json> <float16|bfloat16> 1,4,16
 """
@@ -20,7 +20,7 @@ import transformers
 
 PROMPT_TOKENS = 32
 NEW_TOKENS = 32
-REPEATS = 3
+REPEATS = 5
 DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32}
 
 

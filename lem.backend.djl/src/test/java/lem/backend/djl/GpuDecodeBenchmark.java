@@ -28,7 +28,7 @@ public final class GpuDecodeBenchmark {
 
     static final int PROMPT_TOKENS = DjlBenchmark.PROMPT_TOKENS;
     static final int NEW_TOKENS = DjlBenchmark.NEW_TOKENS;
-    static final int REPEATS = 3;
+    static final int REPEATS = 5;
 
     private GpuDecodeBenchmark() {
     }
@@ -48,13 +48,9 @@ public final class GpuDecodeBenchmark {
         ModelSpec spec = new ModelSpec("synthetic", model, precision, "none", 1, Map.of());
         long openBegan = System.nanoTime();
         int largest = Arrays.stream(batchSizes).max().orElse(1);
-        // -Dlem.bench.decoder=scripted|ndarray (default: the backend's choice); -Dlem.bench.graph_optimizer=false
-        // turns off TorchScript's profiling graph executor (fusion) for the scripted decoder
+        // -Dlem.bench.decoder=scripted|ndarray (default: the backend's choice)
         String decoder = System.getProperty("lem.bench.decoder");
         Map<String, Object> options = decoder == null ? Map.of() : Map.of("decoder", decoder);
-        if (System.getProperty("lem.bench.graph_optimizer") != null) {
-            ai.djl.pytorch.jni.JniUtils.setGraphExecutorOptimize(Boolean.getBoolean("lem.bench.graph_optimizer"));
-        }
         try (LoadedModel loaded = backend.open(spec, new BackendSettings(device, BatchingMode.STATIC, largest,
                 options))) {
             System.out.printf("opened %s %s on %s in %.1f s (%,d parameters)%n", model, args[1], device,
