@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole distribution on the GPU machine, once: `lem run` of gpt2-small float16 on CUDA through
-# DJL with the NVML source and perplexity of an evaluation text, then `lem report` and
+# The whole distribution on the GPU machine, once: `lem run` of gpt2-small on CUDA through DJL (PRECISION,
+# default bfloat16: the scripted decoder's default on CUDA) with the NVML source and perplexity of
+# an evaluation text, then `lem report` and
 # `lem results query` on its results (the device kit carries an empty DuckDB jar, so the query must
 # fail with a message and the run must not). Run from the repository root with .device/gpu from
 # overhead_kit.sh carried; writes run.txt, report.txt, query.txt and the results folder to $OUT.
@@ -22,10 +23,10 @@ random.seed(7)
 words = "the a energy of model token power joule measured per second batch cycle window".split()
 print(" ".join(random.choice(words) for _ in range(600)))
 PY
-cat > e2e.yaml <<'YAML'
+cat > e2e.yaml <<YAML
 name: gpu-e2e
 model: {source: synthetic, name: gpt2-small, seed: 42}
-precision: float16
+precision: ${PRECISION:-bfloat16}
 backend: {name: djl, device: cuda}
 prompts: {source: synthetic, count: 16, synthetic: {input_tokens: 64, seed: 7}}
 decoder: {min_new_tokens: 64, max_new_tokens: 64}

@@ -307,8 +307,13 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
                             + " for the architecture (" + (dtype == DataType.BFLOAT16 ? "float32 weights cast to"
                             + " bfloat16 inside libtorch, " : "") + "attention by scaled_dot_product_attention)");
                     if (loaded != dtype) {
-                        // the module holds its own copies in the compute dtype
+                        // the module holds its own copies in the compute dtype; the float32 ones go back to
+                        // the driver, not only to libtorch's caching allocator (device-wide used memory is
+                        // what the results report as peak memory)
                         weights.close();
+                        if (device.isGpu()) {
+                            JniUtils.emptyCudaCache();
+                        }
                     }
                 } else {
                     decoder = new Decoder(config, weights, dtype);
