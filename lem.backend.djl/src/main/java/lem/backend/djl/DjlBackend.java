@@ -122,8 +122,10 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
         Capabilities capabilities = new Capabilities(true, EnumSet.of(BatchingMode.STATIC, BatchingMode.SORTED_STATIC),
                 Set.of("cpu", "cuda"), EnumSet.of(Precision.FLOAT32, Precision.FLOAT16, Precision.BFLOAT16),
                 EnumSet.of(Parallelism.NONE), true, Set.of("synthetic", "local"), true);
+        // one backend, two engines: which one ran a model is the result's backend note "engine"
         return new BackendInfo(NAME, "in-process decoder-only transformers (GPT-2, Llama, Mistral, Qwen2) on DJL",
-                "DJL " + djlVersion() + " / PyTorch " + PYTORCH_VERSION, capabilities);
+                "DJL " + djlVersion() + " / PyTorch " + PYTORCH_VERSION + "; ONNX Runtime for ONNX models",
+                capabilities);
     }
 
     private static String djlVersion() {
@@ -300,6 +302,7 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
                         weights.parameterCount(), folder == null ? model.precision() : weights.storedPrecision(),
                         model.precision(), "none", config.raw());
                 notes.put("device", device.toString());
+                notes.put("engine", "DJL " + djlVersion() + " / PyTorch " + PYTORCH_VERSION);
                 Forward decoder;
                 if (scripted) {
                     decoder = new ScriptedDecoder(config, weights, manager, dtype);

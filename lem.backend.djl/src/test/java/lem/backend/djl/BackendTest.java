@@ -295,6 +295,7 @@ class BackendTest {
                 try (DjlModel model = (DjlModel) backend.open(Fixtures.synthetic(preset), settings)) {
                     GenerationResult result = model.generate(requests, Fixtures.greedy(10), new Fixtures.Recorder());
                     assertTrue(result.notes().get("decoder").startsWith(kind == 0 ? "ndarray" : "scripted"));
+                    assertTrue(result.notes().get("engine").startsWith("DJL "), result.notes().get("engine"));
                     tokens[kind] = new int[requests.size()][];
                     for (int r = 0; r < requests.size(); r++) {
                         tokens[kind][r] = model.outputTokens(requests.get(r).id());
