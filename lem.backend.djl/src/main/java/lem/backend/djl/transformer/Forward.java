@@ -23,18 +23,6 @@ public interface Forward extends AutoCloseable {
     NDArray forward(NDManager manager, long[][] tokenIds, int[][] positions, boolean[][] keyValid, KvCache cache,
             OperationCount count);
 
-    /**
-     * The pass of {@link #forward} answering each row's greedy token, the first index of its largest
-     * logit: {@code [B]} int64 on the device; the caller closes it. By default the argmax of
-     * {@link #forward}'s logits.
-     */
-    default NDArray argmax(NDManager manager, long[][] tokenIds, int[][] positions, boolean[][] keyValid,
-            KvCache cache, OperationCount count) {
-        try (NDArray logits = forward(manager, tokenIds, positions, keyValid, cache, count)) {
-            return logits.argMax(1);
-        }
-    }
-
     /** Frees what the forward holds beyond the model's weights (a loaded module); nothing by default. */
     @Override
     default void close() {

@@ -125,19 +125,6 @@ public final class ScriptedDecoder implements Forward {
     @Override
     public NDArray forward(NDManager manager, long[][] tokenIds, int[][] positions, boolean[][] keyValid,
             KvCache cache, OperationCount count) {
-        return pass(manager, tokenIds, positions, keyValid, cache, count, false);
-    }
-
-    /** The argmax is taken in the module: no float32 logits are made. */
-    @Override
-    public NDArray argmax(NDManager manager, long[][] tokenIds, int[][] positions, boolean[][] keyValid,
-            KvCache cache, OperationCount count) {
-        return pass(manager, tokenIds, positions, keyValid, cache, count, true);
-    }
-
-    /** One pass: float32 logits {@code [B, vocab]}, or with {@code greedy} each row's argmax {@code [B]}. */
-    private NDArray pass(NDManager manager, long[][] tokenIds, int[][] positions, boolean[][] keyValid,
-            KvCache cache, OperationCount count, boolean greedy) {
         int batch = tokenIds.length;
         int steps = tokenIds[0].length;
         // the module writes the new keys and values at [past, past + steps) of the batch's cache list
@@ -147,19 +134,16 @@ public final class ScriptedDecoder implements Forward {
         boolean masked = steps > 1 || !Decoder.allValid(keyValid, keys);
         List<AutoCloseable> inputs = new ArrayList<>();
         try {
-            // token ids and positions cross to the device in one copy, [2, B, T]
-            long[] both = new long[2 * batch * steps];
-            System.arraycopy(Decoder.flatten(tokenIds), 0, both, 0, batch * steps);
-            System.arraycopy(Decoder.flattenPositions(positions), 0, both, batch * steps, batch * steps);
-            NDArray io = track(inputs, manager.create(both, new Shape(2, batch, steps)));
-            NDArray mask = masked ? track(inputs, mask(manager, keyValid, past, steps)) : io;
-            IValue[] arguments = {weights, held, track(inputs, IValue.from((PtNDArray) io)),
-                track(inputs, IValue.from((PtNDArray) mask)), track(inputs, IValue.from(masked)),
-                track(inputs, IValue.from((long) past)), track(inputs, IValue.from(greedy))};
+            NDArray ids = track(inputs, manager.create(Decoder.flatten(tokenIds), new Shape(batch, steps)));
+            NDArray pos = track(inputs, manager.create(Decoder.flattenPositions(positions), new Shape(batch, steps)));
+            NDArray mask = masked ? track(inputs, mask(manager, keyValid, past, steps)) : pos;
+            IValue[] arguments = {weights, held, track(inputs, IValue.from((PtNDArray) ids)),
+                track(inputs, IValue.from((PtNDArray) pos)), track(inputs, IValue.from((PtNDArray) mask)),
+                track(inputs, IValue.from(masked)), track(inputs, IValue.from((long) past))};
             IValue out = module.forward(arguments);
-            NDArray result;
+            NDArray logits;
             try {
-                result = out.toTensor(this.manager);
+                logits = out.toTensor(this.manager);
             } finally {
                 out.close();
             }
@@ -167,7 +151,7 @@ public final class ScriptedDecoder implements Forward {
             long rows = (long) batch * steps;
             count.addLinear(2 * rows * linearPerRow + 2L * batch * lmHeadPerRow);
             count.addAttention(2 * 2L * batch * config.heads() * steps * keys * config.headDim() * config.layers());
-            return result;
+            return logits;
         } finally {
             for (AutoCloseable input : inputs) {
                 try {
@@ -424,24 +408,20 @@ public final class ScriptedDecoder implements Forward {
                     + "  __parameters__ = []\n"
                     + "  __buffers__ = []\n"
                     + "  training : bool\n"
-                    + "  def forward(self: __torch__.Step, w: List[Tensor], cache: List[Tensor], io: Tensor,"
-                    + " mask: Tensor, masked: bool, past: int, greedy: bool) -> Tensor:\n"
-                    + "    ids = torch.select(io, 0, 0)\n"
-                    + "    pos = torch.select(io, 0, 1)\n"
+                    + "  def forward(self: __torch__.Step, w: List[Tensor], cache: List[Tensor], ids: Tensor,"
+                    + " pos: Tensor, mask: Tensor, masked: bool, past: int) -> Tensor:\n"
                     + "    n = torch.size(ids, 0)\n"
                     + "    t = torch.size(ids, 1)\n"
                     // the additive mask in the compute dtype, once per pass
                     + "    if masked:\n"
                     + "      mask = torch.to(mask, w[0])\n"
                     + body
-                    + "    if greedy:\n"
-                    + "      return torch.argmax(logits, -1)\n"
                     + "    return torch.to(logits, 6)\n"
                     // rotate-half RoPE: x cos + [x2, x1] [-sin, sin]
                     + "  def rope(self: __torch__.Step, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:\n"
                     + "    halves = torch.chunk(x, 2, -1)\n"
                     + "    return torch.addcmul(torch.mul(x, cos), torch.cat([halves[1], halves[0]], -1), sin)\n"
-                    // qkv [n, t, heads + 2 kv, d]; the new keys and values go into the layer's cache [2, n, kv,
+                    // qkv [n, t, heads + 2 kv, d]; the new keys and values go into the layer's cache [n, 2, kv,
                     // capacity, d] in place, one copy; the query heads sharing a key head are folded into its rows
                     // [n, kv, group * t, d]; returns [n * t, heads * d]
                     + "  def attend(self: __torch__.Step, qkv: Tensor, c: Tensor, mask: Tensor, masked: bool,"
@@ -449,19 +429,12 @@ public final class ScriptedDecoder implements Forward {
                     + "    end = past + t\n"
                     + "    kv = torch.reshape(torch.slice(qkv, 2, " + heads + ", " + (heads + 2 * kv) + "), [n, t, 2, "
                     + kv + ", " + d + "])\n"
-                    + "    written = torch.copy_(torch.slice(c, 3, past, end), torch.permute(kv, [2, 0, 3, 1, 4]))\n"
+                    + "    written = torch.copy_(torch.slice(c, 3, past, end), torch.permute(kv, [0, 2, 3, 1, 4]))\n"
                     + "    q = torch.reshape(torch.transpose(torch.slice(qkv, 2, 0, " + heads + "), 1, 2), [n, " + kv
                     + ", " + group + " * t, " + d + "])\n"
-                    + "    keys = torch.slice(torch.select(c, 0, 0), 2, 0, end)\n"
-                    + "    values = torch.slice(torch.select(c, 0, 1), 2, 0, end)\n"
-                    // one new token: batched matmuls and a softmax (three kernels, little host work); SDPA's
-                    // fused kernels pay off over many queries
-                    + "    if t == 1:\n"
-                    + "      s = torch.matmul(q, torch.transpose(keys, 2, 3))\n"
-                    + "      if masked:\n"
-                    + "        s = torch.add(s, mask)\n"
-                    + "      a = torch.matmul(torch.softmax(s, -1), values)\n"
-                    + "    elif masked:\n"
+                    + "    keys = torch.slice(torch.select(c, 1, 0), 2, 0, end)\n"
+                    + "    values = torch.slice(torch.select(c, 1, 1), 2, 0, end)\n"
+                    + "    if masked:\n"
                     + "      a = torch.scaled_dot_product_attention(q, keys, values, mask, 0.0, False, scale=1.0)\n"
                     + "    else:\n"
                     + "      a = torch.scaled_dot_product_attention(q, keys, values, None, 0.0, False, scale=1.0)\n"
@@ -471,7 +444,7 @@ public final class ScriptedDecoder implements Forward {
                     + " length: int) -> List[Tensor]:\n"
                     + "    out = annotate(List[Tensor], [])\n"
                     + "    for i in range(" + config.layers() + "):\n"
-                    + "      c = torch.new_zeros(w[0], [2, n, " + kv + ", capacity, " + d + "])\n"
+                    + "      c = torch.new_zeros(w[0], [n, 2, " + kv + ", capacity, " + d + "])\n"
                     + "      if length > 0:\n"
                     + "        cw = torch.copy_(torch.slice(c, 3, 0, length), torch.slice(cache[i], 3, 0, length))\n"
                     + "      out.append(c)\n"
