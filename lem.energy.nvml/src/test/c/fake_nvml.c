@@ -13,7 +13,8 @@
  *   power_instant (mW, field 186), power_instant_return, power_average (field 185),
  *   temperature (C), sm_clock, memory_clock (MHz), gpu_util, memory_util (%),
  *   memory_total, memory_used (bytes), event_reasons (bits), event_reasons_return,
- *   throttle_reasons, pstate, power_limit (mW), mig_mode, uuid_return.
+ *   throttle_reasons, pstate, power_limit (mW), mig_mode, uuid_return, energy_call_us (how long
+ *   nvmlDeviceGetTotalEnergyConsumption takes, its value read at the end).
  * A value may be written in hex (0x20). Any *_return key gives the NVML return code.
  *
  * Or, for a device, power as a function of time, as a real GPU behaves:
@@ -359,6 +360,16 @@ int nvmlDeviceGetName(nvmlDevice_t dev, char *name, unsigned int length) {
 int nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t dev, unsigned long long *energy) {
     __sync_fetch_and_add(&calls_energy, 1);
     if (dev != NULL) BOARD_ONLY(dev);
+    if (dev != NULL && init_depth > 0) {
+        /* energy_call_us: a slow call (an H100's takes about 4 ms) that takes its value at the end */
+        pthread_mutex_lock(&lock);
+        long long delay_us = next_value(dev, "energy_call_us", 0);
+        pthread_mutex_unlock(&lock);
+        if (delay_us > 0) {
+            struct timespec pause = {delay_us / 1000000, (delay_us % 1000000) * 1000};
+            nanosleep(&pause, NULL);
+        }
+    }
     long long v;
     int r = scripted(dev, "energy", "energy_return", 0, &v);
     if (r == NVML_SUCCESS) *energy = (unsigned long long) v;

@@ -13,13 +13,17 @@ final class EnergyCounter {
     /** Pause between polls while waiting for a step: a read itself takes about 4 ms on an H100. */
     static final long STEP_POLL_PAUSE_NANOS = 1_000_000L;
 
-    /** One successful read: the value and the middle of the call, when NVML answered. */
-    record Read(long millijoules, long atNanos) {
+    /**
+     * One successful read: the value, the middle of the call, and half the call's duration: NVML took
+     * the value at some instant within {@code atNanos +- halfSpanNanos}.
+     */
+    record Read(long millijoules, long atNanos, long halfSpanNanos) {
     }
 
     /**
      * The counter's first change after an edge: it took {@code millijoules} between two reads, at
-     * {@code atNanos} (their midpoint) give or take {@code halfWidthNanos}.
+     * {@code atNanos} give or take {@code halfWidthNanos}: from the start of the call that still read
+     * the old value to the end of the call that read the new one.
      */
     record Step(long millijoules, long atNanos, long halfWidthNanos) {
     }
@@ -56,7 +60,8 @@ final class EnergyCounter {
         }
         long beforeNanos = System.nanoTime();
         int code = calls.nvmlDeviceGetTotalEnergyConsumption(board, buffer);
-        long atNanos = beforeNanos + (System.nanoTime() - beforeNanos) / 2;
+        long halfSpanNanos = (System.nanoTime() - beforeNanos) / 2;
+        long atNanos = beforeNanos + halfSpanNanos;
         if (code != NvmlReturn.SUCCESS) {
             if (code == NvmlReturn.NOT_SUPPORTED || code == NvmlReturn.FUNCTION_NOT_FOUND || startMillijoules < 0) {
                 supported = false;
@@ -76,7 +81,7 @@ final class EnergyCounter {
             wentBackwards = lastMillijoules + " mJ -> " + millijoules + " mJ";
         }
         lastMillijoules = millijoules;
-        return new Read(millijoules, atNanos);
+        return new Read(millijoules, atNanos, halfSpanNanos);
     }
 
     /**
@@ -95,8 +100,12 @@ final class EnergyCounter {
                 return null;
             }
             if (next.millijoules() != edge.millijoules()) {
-                long halfWidth = (next.atNanos() - previous.atNanos()) / 2;
-                return new Step(next.millijoules(), previous.atNanos() + halfWidth, halfWidth);
+                // a call can be slow (about 4 ms on an H100, longer when the host is busy): the old value
+                // may have been taken at the start of its call, the new one at the end of its call
+                long earliest = previous.atNanos() - previous.halfSpanNanos();
+                long latest = next.atNanos() + next.halfSpanNanos();
+                long halfWidth = (latest - earliest) / 2;
+                return new Step(next.millijoules(), earliest + halfWidth, halfWidth);
             }
             previous = next;
         }

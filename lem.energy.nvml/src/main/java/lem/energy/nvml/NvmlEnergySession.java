@@ -112,7 +112,7 @@ final class NvmlEnergySession implements EnergySession {
                 startSteps.put(board, step);
                 // one more step gives the period
                 EnergyCounter.Step next = counter.awaitStep(nvml, new EnergyCounter.Read(step.millijoules(),
-                        step.atNanos() + step.halfWidthNanos()), STEP_SEARCH_NANOS);
+                        step.atNanos() + step.halfWidthNanos(), 0), STEP_SEARCH_NANOS);
                 if (next != null && next.atNanos() - step.atNanos() > ASSUMED_STEP_NANOS / 2
                         && next.atNanos() - step.atNanos() < ASSUMED_STEP_NANOS * 2) {
                     stepPeriods.put(board, next.atNanos() - step.atNanos());

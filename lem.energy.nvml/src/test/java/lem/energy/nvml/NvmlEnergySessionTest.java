@@ -375,6 +375,31 @@ class NvmlEnergySessionTest {
     }
 
     @Test
+    void aSlowCounterReadWidensTheStatedStepLocationAndTheErrorStillBoundsTheActualOne() throws Exception {
+        // each counter read takes 4 ms, as on an H100, and NVML takes its value at the end of the call:
+        // a step is known only to lie between the start of the read that saw the old value and the
+        // end of the read that saw the new one, at least the 4 ms of a call wide on each side
+        FakeNvml.script(folder, "device 0 " + H100 + " NVIDIA H100 80GB HBM3\n"
+                + "power_profile " + H100 + " 100 300\n"
+                + "energy_call_us " + H100 + " 4000\n");
+        waitForPhase(90);
+        EnergySession session = FakeNvml.source().start(every(10));
+        Thread.sleep(920);
+        EnergyReading reading = session.stop();
+
+        double exactJoules = FakeNvml.profileJoules(H100, reading.startNanos(), reading.endNanos());
+        DeviceEnergy energy = reading.devices().get(0);
+        java.util.regex.Matcher located = java.util.regex.Pattern.compile("located to \\+-([0-9.]+) ms")
+                .matcher(energy.note());
+        assertTrue(located.find(), energy.note());
+        assertTrue(Double.parseDouble(located.group(1)) >= 4.0, energy.note());
+        double expectedError = Double.parseDouble(reading.facts().get(EnergyReading.EXPECTED_ERROR_JOULES + H100));
+        assertTrue(Math.abs(energy.energyJoules() - exactJoules) <= expectedError,
+                "error " + (energy.energyJoules() - exactJoules) + " J, stated +-" + expectedError + " J");
+        assertEquals(exactJoules, energy.energyJoules(), exactJoules * 0.01, energy.note());
+    }
+
+    @Test
     void powerThatChangesNearTheEdgesIsPlacedBetweenTheSteps() throws Exception {
         // 100 W, 600 W from 1.04 s to 1.98 s after the load, then 100 W: the window opens around
         // 0.99 s and closes around 2.03 s, so both changes fall between an edge and its step
