@@ -22,8 +22,9 @@ final class EnergyCounter {
 
     /**
      * The counter's first change after an edge: it took {@code millijoules} between two reads, at
-     * {@code atNanos} give or take {@code halfWidthNanos}: from the start of the call that still read
-     * the old value to the end of the call that read the new one.
+     * {@code atNanos} (the middle of the calls' middles) give or take {@code halfWidthNanos}, which
+     * reaches from the start of the call that still read the old value to the end of the call that
+     * read the new one.
      */
     record Step(long millijoules, long atNanos, long halfWidthNanos) {
     }
@@ -100,12 +101,14 @@ final class EnergyCounter {
                 return null;
             }
             if (next.millijoules() != edge.millijoules()) {
-                // a call can be slow (about 4 ms on an H100, longer when the host is busy): the old value
-                // may have been taken at the start of its call, the new one at the end of its call
-                long earliest = previous.atNanos() - previous.halfSpanNanos();
-                long latest = next.atNanos() + next.halfSpanNanos();
-                long halfWidth = (latest - earliest) / 2;
-                return new Step(next.millijoules(), earliest + halfWidth, halfWidth);
+                // the step lies between the calls' middles at best guess (where in its call NVML takes the
+                // value is not known), but a call can be slow (about 4 ms on an H100, longer on a busy
+                // host): the old value may have been taken at the start of its call, the new one at the
+                // end of its call, so the width reaches both
+                long atNanos = previous.atNanos() + (next.atNanos() - previous.atNanos()) / 2;
+                long halfWidth = Math.max(atNanos - (previous.atNanos() - previous.halfSpanNanos()),
+                        next.atNanos() + next.halfSpanNanos() - atNanos);
+                return new Step(next.millijoules(), atNanos, halfWidth);
             }
             previous = next;
         }
