@@ -28,15 +28,10 @@ import org.apache.felix.service.command.CommandProcessor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
-import org.osgi.test.common.annotation.InjectBundleContext;
-import org.osgi.test.common.annotation.InjectService;
-import org.osgi.test.junit5.context.BundleContextExtension;
-import org.osgi.test.junit5.service.ServiceExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -48,21 +43,12 @@ import lem.api.backend.InferenceBackend;
  * was measured, queues behind another without overlapping it, uses a backend bundle updated in
  * plugins/ from its next experiment on, and ends cleanly when the host stops.
  */
-@ExtendWith(BundleContextExtension.class)
-@ExtendWith(ServiceExtension.class)
-class BackgroundCampaignTest {
+class BackgroundCampaignTest extends ShellRunTest {
     private static final Pattern STARTED = Pattern.compile("campaign (\\S+) (started|continues) in the background");
     private static final long WAIT_SECONDS = 60;
 
-    @InjectBundleContext
-    BundleContext context;
 
-    @InjectService(timeout = 10_000)
-    CommandProcessor processor;
-
-    private ExperimentRuns runs;
-
-    /** Nothing of a test keeps running into the next: what is still queued, running or paused is cancelled. */
+    /** Nothing of a test keeps running into the next: what is still queued, running or paused is cancelled (then the runs close). */
     @AfterEach
     void unregister() throws InterruptedException {
         Shell shell = new Shell(processor);
@@ -80,9 +66,6 @@ class BackgroundCampaignTest {
                     Thread.sleep(50);
                 }
             }
-        }
-        if (runs != null) {
-            runs.close();
         }
     }
 
@@ -106,8 +89,7 @@ class BackgroundCampaignTest {
      * {@code blockInBatch}; returns its id once the run is held in the backend.
      */
     private String startBlocked(TestInfo test, int blockInBatch, int cycles, String name, String grid) throws Exception {
-        runs = new ExperimentRuns(context, test.getTestMethod().orElseThrow().getName(),
-                ExperimentRuns.pacedBackend().blockingInBatch(blockInBatch));
+        runs(test, ExperimentRuns.pacedBackend().blockingInBatch(blockInBatch));
         runs.write("exp.yaml", runs.config(cycles));
         String id = started(new Shell(processor).execute("lem:campaign start " + campaign(name, grid)));
         assertTrue(runs.backend.blocked.await(WAIT_SECONDS, TimeUnit.SECONDS), "a run of " + id + " is measuring");
@@ -156,8 +138,7 @@ class BackgroundCampaignTest {
 
     @Test
     void startReturnsAtOnceStatusShowsProgressPauseHoldsAndQueuedCampaignsNeverOverlap(TestInfo test) throws Exception {
-        runs = new ExperimentRuns(context, test.getTestMethod().orElseThrow().getName(),
-                ExperimentRuns.pacedBackend().blockingInBatch(1));
+        runs(test, ExperimentRuns.pacedBackend().blockingInBatch(1));
         runs.write("exp.yaml", runs.config(1));
         Path a = campaign("itest-bg-a", "  batching.batch_size: [1, 2]");
         Path b = campaign("itest-bg-b", "  prompts.count: [2, 3]");
@@ -256,7 +237,7 @@ class BackgroundCampaignTest {
      */
     @Test
     void aBackendBundleUpdatedInPluginsBetweenExperimentsIsUsedByTheNextExperiment(TestInfo test) throws Exception {
-        runs = new ExperimentRuns(context, test.getTestMethod().orElseThrow().getName(), ExperimentRuns.pacedBackend());
+        runs(test, ExperimentRuns.pacedBackend());
         Path plugins = Path.of(context.getProperty("felix.fileinstall.dir"));
         Path example = Path.of(context.getProperty("lem.itest.example.plugin"));
         Files.createDirectories(plugins);

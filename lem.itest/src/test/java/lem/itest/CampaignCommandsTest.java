@@ -13,42 +13,21 @@ import org.apache.felix.service.command.CommandProcessor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.BundleContext;
-import org.osgi.test.common.annotation.InjectBundleContext;
-import org.osgi.test.common.annotation.InjectService;
-import org.osgi.test.junit5.context.BundleContextExtension;
-import org.osgi.test.junit5.service.ServiceExtension;
 
 /**
  * {@code lem:campaign} and {@code lem:sweep} typed in the shell: a 2 x 2 grid over two campaign
  * cycles, interleaved, run by the experiment runner on the paced backend; its table; a resume
  * that runs only the missing run; problems of expanded configs reported before anything runs.
  */
-@ExtendWith(BundleContextExtension.class)
-@ExtendWith(ServiceExtension.class)
-class CampaignCommandsTest {
+class CampaignCommandsTest extends ShellRunTest {
     private static final List<String> EXPERIMENTS = List.of("itest-e2e-batching.batch_size=1-prompts.count=2",
             "itest-e2e-batching.batch_size=1-prompts.count=3", "itest-e2e-batching.batch_size=2-prompts.count=2",
             "itest-e2e-batching.batch_size=2-prompts.count=3");
 
-    @InjectBundleContext
-    BundleContext context;
-
-    @InjectService(timeout = 10_000)
-    CommandProcessor processor;
-
-    private ExperimentRuns runs;
-
-    @AfterEach
-    void unregister() {
-        if (runs != null) {
-            runs.close();
-        }
-    }
 
     private Path campaign(TestInfo test, String grid) throws Exception {
-        runs = new ExperimentRuns(context, test.getTestMethod().orElseThrow().getName(), ExperimentRuns.pacedBackend());
+        runs(test, ExperimentRuns.pacedBackend());
         runs.write("exp.yaml", runs.config(1));
         return runs.write("campaign.yaml", """
                 name: itest-grid
@@ -132,7 +111,7 @@ class CampaignCommandsTest {
 
     @Test
     void sweepVariesOneConfigFromTheCommandLine(TestInfo test) throws Exception {
-        runs = new ExperimentRuns(context, test.getTestMethod().orElseThrow().getName(), ExperimentRuns.pacedBackend());
+        runs(test, ExperimentRuns.pacedBackend());
         Path config = runs.write("exp.yaml", runs.config(1));
         Shell.Outcome dry = new Shell(processor).execute("lem:sweep " + config
                 + " --vary batching.batch_size=1,2 --vary prompts.count=2,3 --cycles 2 --order shuffled --seed 3 --dry-run");

@@ -17,12 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.BundleContext;
-import org.osgi.test.common.annotation.InjectBundleContext;
-import org.osgi.test.common.annotation.InjectService;
-import org.osgi.test.junit5.context.BundleContextExtension;
-import org.osgi.test.junit5.service.ServiceExtension;
 
 import lem.runtime.command.CommandFailure;
 
@@ -31,9 +26,7 @@ import lem.runtime.command.CommandFailure;
  * runs; {@code lem:config validate} says the same, and accepts a good file; {@code lem:config
  * show --provenance} says where each value came from.
  */
-@ExtendWith(BundleContextExtension.class)
-@ExtendWith(ServiceExtension.class)
-class ConfigCommandsTest {
+class ConfigCommandsTest extends ShellRunTest {
     /** Line in the file below -> key path and a word its message must hold. */
     private static final Map<Integer, List<String>> MISTAKES = Map.of(
             3, List.of("backend.name", "no-such-backend"),
@@ -55,22 +48,10 @@ class ConfigCommandsTest {
             cycles: two
             """;
 
-    @InjectBundleContext
-    BundleContext context;
-
-    @InjectService(timeout = 10_000)
-    CommandProcessor processor;
-
-    private ExperimentRuns runs;
 
     @BeforeEach
     void register(TestInfo test) throws Exception {
-        runs = new ExperimentRuns(context, test.getTestMethod().orElseThrow().getName(), ExperimentRuns.pacedBackend());
-    }
-
-    @AfterEach
-    void unregister() {
-        runs.close();
+        runs(test, ExperimentRuns.pacedBackend());
     }
 
     @Test

@@ -18,14 +18,9 @@ import org.apache.felix.service.command.CommandProcessor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
-import org.osgi.test.common.annotation.InjectBundleContext;
-import org.osgi.test.common.annotation.InjectService;
-import org.osgi.test.junit5.context.BundleContextExtension;
-import org.osgi.test.junit5.service.ServiceExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -38,31 +33,10 @@ import lem.runtime.command.CommandFailure;
  * {@code lem:results}, {@code lem:aggregate}, a dry run, and runs cut short by a failing backend
  * or by a backend whose service goes away.
  */
-@ExtendWith(BundleContextExtension.class)
-@ExtendWith(ServiceExtension.class)
-class ExperimentRunTest {
+class ExperimentRunTest extends ShellRunTest {
     private static final List<String> SUMMARY_ROWS = List.of("requests", "tokens in / out", "TTFT", "ITL", "TPOT",
             "end to end", "energy", "energy, baseline-adjusted", "energy per output token");
 
-    @InjectBundleContext
-    BundleContext context;
-
-    @InjectService(timeout = 10_000)
-    CommandProcessor processor;
-
-    private ExperimentRuns runs;
-
-    @AfterEach
-    void unregister() {
-        if (runs != null) {
-            runs.close();
-        }
-    }
-
-    private ExperimentRuns runs(TestInfo test, PacedBackend backend) throws Exception {
-        runs = new ExperimentRuns(context, test.getTestMethod().orElseThrow().getName(), backend);
-        return runs;
-    }
 
     @Test
     void runPrintsSummaryStoresResultsAndAggregatesToTheSameFile(TestInfo test) throws Exception {

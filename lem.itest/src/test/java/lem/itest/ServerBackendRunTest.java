@@ -20,12 +20,7 @@ import org.apache.felix.service.command.CommandProcessor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.BundleContext;
-import org.osgi.test.common.annotation.InjectBundleContext;
-import org.osgi.test.common.annotation.InjectService;
-import org.osgi.test.junit5.context.BundleContextExtension;
-import org.osgi.test.junit5.service.ServiceExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -34,26 +29,14 @@ import com.fasterxml.jackson.databind.JsonNode;
  * OpenAI-compatible test server (lem.backend.openai's, run as a child JVM): a real HTTP/SSE run
  * through the installed vllm and openai bundles.
  */
-@ExtendWith(BundleContextExtension.class)
-@ExtendWith(ServiceExtension.class)
-class ServerBackendRunTest {
+class ServerBackendRunTest extends ShellRunTest {
     private static final int REQUESTS = 6;
     private static final int TOKENS = 8;
 
-    @InjectBundleContext
-    BundleContext context;
-
-    @InjectService(timeout = 10_000)
-    CommandProcessor processor;
-
-    private ExperimentRuns runs;
     private Process server;
 
     @AfterEach
     void stop() {
-        if (runs != null) {
-            runs.close();
-        }
         if (server != null) {
             server.descendants().forEach(ProcessHandle::destroyForcibly);
             server.destroyForcibly();
@@ -92,7 +75,7 @@ class ServerBackendRunTest {
 
     @Test
     void lemRunWithVllmAttachedByUrlGivesAFullResult(TestInfo test) throws Exception {
-        runs = new ExperimentRuns(context, test.getTestMethod().orElseThrow().getName(), ExperimentRuns.pacedBackend());
+        runs(test, ExperimentRuns.pacedBackend());
         String url = startServer(runs.work.resolve("server.log"));
         Path serverFiles = runs.work.resolve("server-files");
         Path config = runs.write("vllm.yaml", """
