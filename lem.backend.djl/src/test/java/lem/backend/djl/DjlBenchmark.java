@@ -45,7 +45,8 @@ public final class DjlBenchmark {
     }
 
     /**
-     * Runs the presets; {@code onnx:<gpt2 preset>} writes that preset with random weights as a
+     * Runs the presets; {@code decoders:<preset>} measures the preset on both decoders (ndarray,
+     * scripted); {@code onnx:<gpt2 preset>} writes that preset with random weights as a
      * safetensors folder and as an ONNX export (the tests' fixture) and measures both: the DJL decoder
      * and ONNX Runtime on the same model and weights.
      */
@@ -65,6 +66,18 @@ public final class DjlBenchmark {
                 }
                 continue;
             }
+            if (preset.startsWith("decoders:")) {
+                // both implementations of the built-in architectures on the same preset and weights
+                String name = preset.substring("decoders:".length());
+                ModelSpec spec = new ModelSpec("synthetic", name, Precision.FLOAT32, "none", 1, Map.of());
+                for (int batchSize : new int[] {1, 4, 16}) {
+                    for (String decoder : List.of(DjlBackend.NDARRAY, DjlBackend.SCRIPTED)) {
+                        rows.add(measure(backend, name + " " + decoder, spec, batchSize,
+                                Map.of(DjlBackend.DECODER_OPTION, decoder)));
+                    }
+                }
+                continue;
+            }
             for (int batchSize : new int[] {1, 4, 16}) {
                 rows.add(measure(backend, preset, new ModelSpec("synthetic", preset, Precision.FLOAT32, "none", 1,
                         Map.of()), batchSize));
@@ -78,7 +91,12 @@ public final class DjlBenchmark {
     }
 
     static Row measure(DjlBackend backend, String preset, ModelSpec spec, int batchSize) throws BackendException {
-        BackendSettings settings = new BackendSettings("cpu", BatchingMode.STATIC, batchSize, Map.of());
+        return measure(backend, preset, spec, batchSize, Map.of());
+    }
+
+    static Row measure(DjlBackend backend, String preset, ModelSpec spec, int batchSize, Map<String, Object> options)
+            throws BackendException {
+        BackendSettings settings = new BackendSettings("cpu", BatchingMode.STATIC, batchSize, options);
         DecodeSettings decode = new DecodeSettings(0, 0, 1, 1, 1, NEW_TOKENS, NEW_TOKENS);
         try (LoadedModel model = backend.open(spec, settings)) {
             int vocab = ((Number) model.description().config().get("vocab_size")).intValue();
