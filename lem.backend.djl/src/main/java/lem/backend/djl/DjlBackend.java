@@ -551,7 +551,7 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
                         + " its file holds; allowed here: float32"));
             } else if (decoderKind(model, settings).equals(NDARRAY)) {
                 findings.add(ValidationFinding.error(Setting.PRECISION, "precision bfloat16 needs djl option "
-                        + DECODER_OPTION + ": " + SCRIPTED + " (the default for bfloat16): DJL 0.35.1's NDArrays have"
+                        + DECODER_OPTION + ": " + SCRIPTED + " (the default): DJL 0.35.1's NDArrays have"
                         + " no bfloat16 type, and creating one aborts the process; allowed with " + DECODER_OPTION
                         + ": " + NDARRAY + ": float32, float16"));
             }
