@@ -286,7 +286,7 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
                 if (TorchScriptModels.applies(model)) {
                     return TorchScriptModels.load(model, settings, config, manager, device, notes);
                 }
-                boolean scripted = decoderKind(model, settings).equals(SCRIPTED);
+                boolean scripted = decoderKind(settings).equals(SCRIPTED);
                 // DJL's NDArrays hold no bfloat16: the scripted decoder casts float32 weights inside libtorch
                 DataType loaded = dtype == DataType.BFLOAT16 ? DataType.FLOAT32 : dtype;
                 weights = folder == null ? ModelWeights.synthetic(config, model.seed(), manager, loaded)
@@ -516,7 +516,7 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
      * {@value #SCRIPTED} or {@value #NDARRAY}: the option when given, else scripted (faster on every
      * device measured: 1.7x to 4.2x the ndarray decoder's decode tokens/s on a 2-core CPU, 1.4x to 4.9x on an H200).
      */
-    static String decoderKind(ModelSpec model, BackendSettings settings) {
+    static String decoderKind(BackendSettings settings) {
         Object option = settings.options().get(DECODER_OPTION);
         return option != null ? String.valueOf(option) : SCRIPTED;
     }
@@ -549,7 +549,7 @@ public class DjlBackend implements InferenceBackend, BackendValidation {
                 findings.add(ValidationFinding.error(Setting.PRECISION, "precision bfloat16 is for the built-in"
                         + " architectures only (their scripted decoder); " + model.name() + " runs in the precision"
                         + " its file holds; allowed here: float32"));
-            } else if (decoderKind(model, settings).equals(NDARRAY)) {
+            } else if (decoderKind(settings).equals(NDARRAY)) {
                 findings.add(ValidationFinding.error(Setting.PRECISION, "precision bfloat16 needs djl option "
                         + DECODER_OPTION + ": " + SCRIPTED + " (the default): DJL 0.35.1's NDArrays have"
                         + " no bfloat16 type, and creating one aborts the process; allowed with " + DECODER_OPTION

@@ -48,7 +48,7 @@ final class TokenSampler {
             }
         }
         if (settings.greedy()) {
-            return argmax(row, base, vocab);
+            return BatchForward.largest(row, base, vocab);
         }
         double temperature = settings.temperature();
         int[] order = candidates(row, base, vocab);
@@ -96,7 +96,7 @@ final class TokenSampler {
     private int[] candidates(float[] row, int base, int vocab) {
         int[] order = new int[vocab];
         if (settings.topK() == 0 && settings.topP() >= 1.0) {
-            int best = argmax(row, base, vocab);
+            int best = BatchForward.largest(row, base, vocab);
             order[0] = best;
             for (int i = 0, j = 1; i < vocab; i++) {
                 if (i != best) {
@@ -119,7 +119,4 @@ final class TokenSampler {
         return order;
     }
 
-    private static int argmax(float[] row, int base, int vocab) {
-        return BatchForward.largest(row, base, vocab);
-    }
 }
