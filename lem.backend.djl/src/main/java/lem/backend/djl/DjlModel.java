@@ -198,8 +198,9 @@ final class DjlModel implements LoadedModel, SequenceScorer {
         Map<String, String> notes = new LinkedHashMap<>(openNotes);
         notes.put(ENGINE_TIME_NOTE, Long.toString(engineNanos));
         if (device.isGpu()) {
-            notes.put("peak_memory", "device-wide used memory (cudaMemGetInfo) sampled after every forward pass;"
-                    + " includes other processes on the GPU");
+            notes.put("peak_memory", "device-wide used memory (cudaMemGetInfo) sampled after each batch's prefill and"
+                    + " last step (libtorch's caching allocator hands nothing back within a batch); includes other"
+                    + " processes on the GPU");
         } else {
             notes.put("peak_memory", "not measured on cpu: the weights and KV cache live in native memory that"
                     + " the JVM does not account");
